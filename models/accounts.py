@@ -6,11 +6,19 @@ that link, never from what a client sends.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from models.rules.roles import PlatformScope, Role
+
+if TYPE_CHECKING:
+    from models.companies import Company
+    from models.geo import RegionalOffice
+    from models.organisations import SupportOrganization
+    from models.specialists import Specialist
 
 
 class UserAccount(Model):
@@ -19,17 +27,17 @@ class UserAccount(Model):
     password_hash = fields.CharField(max_length=255, default="")
     display_name = fields.CharField(max_length=64)
     role = fields.CharEnumField(Role, max_length=16, db_index=True)
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyNullableRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="accounts", null=True, on_delete=fields.RESTRICT
     )
-    company = fields.ForeignKeyField(
+    company: fields.ForeignKeyNullableRelation[Company] = fields.ForeignKeyField(
         "models.Company", related_name="accounts", null=True, on_delete=fields.RESTRICT
     )
-    organization = fields.ForeignKeyField(
+    organization: fields.ForeignKeyNullableRelation[SupportOrganization] = fields.ForeignKeyField(
         "models.SupportOrganization", related_name="accounts", null=True, on_delete=fields.RESTRICT
     )
     # Secretariat staff: their regional office; NULL with role SECRETARIAT = national admin.
-    office = fields.ForeignKeyField(
+    office: fields.ForeignKeyNullableRelation[RegionalOffice] = fields.ForeignKeyField(
         "models.RegionalOffice", related_name="accounts", null=True, on_delete=fields.RESTRICT
     )
     platform_scope = fields.CharEnumField(
@@ -67,7 +75,7 @@ class Session(Model):
 
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="sessions", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -85,7 +93,7 @@ class RefreshToken(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     family = fields.CharField(max_length=32, db_index=True)
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="refresh_tokens", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)

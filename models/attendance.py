@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from models.rules.money_kinds import CheckKind
 
+if TYPE_CHECKING:
+    from models.accounts import UserAccount
+    from models.cases import DispatchCase
+    from models.documents import Document
+
 
 class CheckEvent(Model):
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField(
+    case: fields.ForeignKeyRelation[DispatchCase] = fields.ForeignKeyField(
         "models.DispatchCase", related_name="check_events", on_delete=fields.CASCADE
     )
     kind = fields.CharEnumField(CheckKind, max_length=16)
@@ -21,8 +28,8 @@ class CheckEvent(Model):
     lng = fields.FloatField()
     accuracy_m = fields.FloatField()
     distance_m = fields.IntField(null=True)
-    flags = fields.JSONField(default=[])  # anomaly codes for secretariat review
-    recorded_by = fields.ForeignKeyField(
+    flags: list[Any] = fields.JSONField(default=[])  # anomaly codes for secretariat review
+    recorded_by: fields.ForeignKeyRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="check_events", on_delete=fields.RESTRICT
     )
 
@@ -41,11 +48,11 @@ class Signature(Model):
     """The company's signature before check-out: signer name and image document."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.OneToOneField(
+    case: fields.OneToOneRelation[DispatchCase] = fields.OneToOneField(
         "models.DispatchCase", related_name="signature", on_delete=fields.CASCADE
     )
     signer_name = fields.CharField(max_length=64)
-    image = fields.ForeignKeyField(
+    image: fields.ForeignKeyRelation[Document] = fields.ForeignKeyField(
         "models.Document", related_name="signature_of", on_delete=fields.RESTRICT
     )
     signed_at = fields.DatetimeField()

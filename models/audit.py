@@ -6,14 +6,19 @@ trail holds even against a superuser connection.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import UserAccount
 
 
 class AuditEvent(Model):
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField(auto_now_add=True, db_index=True)
-    actor = fields.ForeignKeyField(
+    actor: fields.ForeignKeyNullableRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="audit_events", null=True, on_delete=fields.RESTRICT
     )
     actor_role = fields.CharField(max_length=16, default="")
@@ -22,7 +27,7 @@ class AuditEvent(Model):
     target_type = fields.CharField(max_length=32, default="")
     target_id = fields.CharField(max_length=64, default="")
     request_id = fields.CharField(max_length=64, default="")
-    detail = fields.JSONField(default={})
+    detail: dict[str, Any] = fields.JSONField(default={})
 
     class Meta:
         table = "audit_event"

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from models.rules.case_status import CaseStatus, SlotKind
+
+if TYPE_CHECKING:
+    from models.accounts import UserAccount
+    from models.companies import Company
+    from models.geo import RegionalOffice
+    from models.masters import CancelCategory, DeclineReason, IssueCategory
+    from models.organisations import RegionalPlatform, SupportOrganization
+    from models.specialists import Specialist
 
 
 class DispatchCase(Model):
@@ -15,24 +25,29 @@ class DispatchCase(Model):
     reservation_number = fields.CharField(max_length=16, unique=True)
     fiscal_year = fields.SmallIntField(db_index=True)
     received_at = fields.DatetimeField(db_index=True)  # 受付日時
-    company = fields.ForeignKeyField(
+    company: fields.ForeignKeyRelation[Company] = fields.ForeignKeyField(
         "models.Company", related_name="cases", on_delete=fields.RESTRICT
     )
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="cases", on_delete=fields.RESTRICT
     )
-    filed_by = fields.ForeignKeyField(
+    filed_by: fields.ForeignKeyRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="filed_cases", on_delete=fields.RESTRICT
     )
     # 代理申請: the filing organisation and its regional platform (NULL when a company files itself).
-    filing_organization = fields.ForeignKeyField(
-        "models.SupportOrganization", related_name="filed_cases", null=True, on_delete=fields.RESTRICT
+    filing_organization: fields.ForeignKeyNullableRelation[SupportOrganization] = (
+        fields.ForeignKeyField(
+            "models.SupportOrganization",
+            related_name="filed_cases",
+            null=True,
+            on_delete=fields.RESTRICT,
+        )
     )
-    platform = fields.ForeignKeyField(
+    platform: fields.ForeignKeyNullableRelation[RegionalPlatform] = fields.ForeignKeyField(
         "models.RegionalPlatform", related_name="cases", null=True, on_delete=fields.RESTRICT
     )
     # The office that coordinates, reviews and pays: that of the company's prefecture.
-    office = fields.ForeignKeyField(
+    office: fields.ForeignKeyRelation[RegionalOffice] = fields.ForeignKeyField(
         "models.RegionalOffice", related_name="cases", on_delete=fields.RESTRICT
     )
     title = fields.CharField(max_length=200)
@@ -50,12 +65,12 @@ class DispatchCase(Model):
     dispatch_end = fields.DatetimeField(null=True)
     dispatch_date = fields.DateField(null=True)  # Asia/Tokyo business date of dispatch_start
     # Decline (辞退): category for all, free text for the secretariat only, comment to requester.
-    decline_reason = fields.ForeignKeyField(
+    decline_reason: fields.ForeignKeyNullableRelation[DeclineReason] = fields.ForeignKeyField(
         "models.DeclineReason", related_name="cases", null=True, on_delete=fields.RESTRICT
     )
     decline_reason_text = fields.TextField(default="")
     decline_comment = fields.TextField(default="")
-    cancel_category = fields.ForeignKeyField(
+    cancel_category: fields.ForeignKeyNullableRelation[CancelCategory] = fields.ForeignKeyField(
         "models.CancelCategory", related_name="cases", null=True, on_delete=fields.RESTRICT
     )
     cancel_reason = fields.TextField(default="")
@@ -67,7 +82,7 @@ class DispatchCase(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
-    issue_categories: fields.ManyToManyRelation = fields.ManyToManyField(
+    issue_categories: fields.ManyToManyRelation[IssueCategory] = fields.ManyToManyField(
         "models.IssueCategory", related_name="cases", through="case_issue_category"
     )
 
@@ -102,7 +117,9 @@ class CaseSlot(Model):
     """A date-time slot: a requester's candidate, a specialist's proposal or a secretariat fix."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("models.DispatchCase", related_name="slots", on_delete=fields.CASCADE)
+    case: fields.ForeignKeyRelation[DispatchCase] = fields.ForeignKeyField(
+        "models.DispatchCase", related_name="slots", on_delete=fields.CASCADE
+    )
     kind = fields.CharEnumField(SlotKind, max_length=16)
     position = fields.SmallIntField()
     start = fields.DatetimeField()
@@ -123,9 +140,11 @@ class CaseEvent(Model):
     """Append-only audit of one case: who, when, from, to, payload, comment (domain.md §4.3)."""
 
     id = fields.BigIntField(primary_key=True)
-    case = fields.ForeignKeyField("models.DispatchCase", related_name="events", on_delete=fields.RESTRICT)
+    case: fields.ForeignKeyRelation[DispatchCase] = fields.ForeignKeyField(
+        "models.DispatchCase", related_name="events", on_delete=fields.RESTRICT
+    )
     at = fields.DatetimeField(auto_now_add=True)
-    actor = fields.ForeignKeyField(
+    actor: fields.ForeignKeyNullableRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="case_events", null=True, on_delete=fields.RESTRICT
     )
     actor_role = fields.CharField(max_length=16, default="SYSTEM")
@@ -133,9 +152,9 @@ class CaseEvent(Model):
     from_status = fields.CharEnumField(CaseStatus, max_length=24, null=True)
     to_status = fields.CharEnumField(CaseStatus, max_length=24, null=True)
     version = fields.IntField()
-    payload = fields.JSONField(default={})
+    payload: dict[str, Any] = fields.JSONField(default={})
     # Parts of the payload only the secretariat may read (e.g. the free-text decline reason).
-    secret_payload = fields.JSONField(default={})
+    secret_payload: dict[str, Any] = fields.JSONField(default={})
     comment = fields.TextField(default="")
 
     class Meta:

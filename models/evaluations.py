@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from models.rules.money_kinds import EvaluatorKind
 
+if TYPE_CHECKING:
+    from models.accounts import UserAccount
+    from models.cases import DispatchCase
+    from models.specialists import Specialist
+
 
 class Evaluation(Model):
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField(
+    case: fields.ForeignKeyRelation[DispatchCase] = fields.ForeignKeyField(
         "models.DispatchCase", related_name="evaluations", on_delete=fields.CASCADE
     )
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="evaluations", on_delete=fields.CASCADE
     )
     evaluator_kind = fields.CharEnumField(EvaluatorKind, max_length=16)
-    evaluator = fields.ForeignKeyField(
+    evaluator: fields.ForeignKeyRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="evaluations", on_delete=fields.RESTRICT
     )
     satisfaction = fields.SmallIntField()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
@@ -31,7 +33,7 @@ class FiscalYearConfig(Model):
     # Daily window as minutes after midnight (Asia/Tokyo): 09:00–17:00.
     default_available_from_min = fields.SmallIntField(default=9 * 60)
     default_available_to_min = fields.SmallIntField(default=17 * 60)
-    default_days_off = fields.JSONField(default=[5, 6])
+    default_days_off: list[Any] = fields.JSONField(default=[5, 6])
     holiday_horizon_months = fields.SmallIntField(default=3)
     national_holidays_off_default = fields.BooleanField(default=True)
     checkin_distance_m = fields.IntField(default=1000)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.rules.organisations import OrganizationKind
+
+if TYPE_CHECKING:
+    from models.geo import Prefecture
 
 
 class RegionalPlatform(Model):
@@ -13,7 +18,7 @@ class RegionalPlatform(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128, unique=True)
-    prefecture = fields.ForeignKeyField(
+    prefecture: fields.ForeignKeyRelation[Prefecture] = fields.ForeignKeyField(
         "models.Prefecture", related_name="platforms", on_delete=fields.RESTRICT
     )
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -26,10 +31,10 @@ class SupportOrganization(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128, db_index=True)
     kind = fields.CharEnumField(OrganizationKind, max_length=32)
-    prefecture = fields.ForeignKeyField(
+    prefecture: fields.ForeignKeyRelation[Prefecture] = fields.ForeignKeyField(
         "models.Prefecture", related_name="organizations", on_delete=fields.RESTRICT
     )
-    platform = fields.ForeignKeyField(
+    platform: fields.ForeignKeyNullableRelation[RegionalPlatform] = fields.ForeignKeyField(
         "models.RegionalPlatform",
         related_name="organizations",
         null=True,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.rules.labels import LabelledEnum
+
+if TYPE_CHECKING:
+    from models.accounts import UserAccount
+    from models.cases import DispatchCase
+    from models.specialists import Specialist
 
 
 class OutboxStatus(LabelledEnum):
@@ -21,14 +28,14 @@ class DomainEvent(Model):
 
     id = fields.BigIntField(primary_key=True)
     kind = fields.CharField(max_length=48, db_index=True)
-    case = fields.ForeignKeyField(
+    case: fields.ForeignKeyNullableRelation[DispatchCase] = fields.ForeignKeyField(
         "models.DispatchCase", related_name="domain_events", null=True, on_delete=fields.CASCADE
     )
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyNullableRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="domain_events", null=True, on_delete=fields.CASCADE
     )
     version = fields.IntField(null=True)
-    payload = fields.JSONField(default={})
+    payload: dict[str, Any] = fields.JSONField(default={})
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -37,16 +44,16 @@ class DomainEvent(Model):
 
 class OutboxMessage(Model):
     id = fields.BigIntField(primary_key=True)
-    event = fields.ForeignKeyField(
+    event: fields.ForeignKeyNullableRelation[DomainEvent] = fields.ForeignKeyField(
         "models.DomainEvent", related_name="messages", null=True, on_delete=fields.CASCADE
     )
     channel = fields.CharField(max_length=16, default="email")
     template = fields.CharField(max_length=48)
-    recipient = fields.ForeignKeyField(
+    recipient: fields.ForeignKeyNullableRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="outbox_messages", null=True, on_delete=fields.SET_NULL
     )
     to_address = fields.CharField(max_length=254)
-    context = fields.JSONField(default={})
+    context: dict[str, Any] = fields.JSONField(default={})
     status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
     attempts = fields.SmallIntField(default=0)
     next_attempt_at = fields.DatetimeField(db_index=True)

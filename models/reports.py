@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from models.rules.money_kinds import ReviewState, TransportMode
 
+if TYPE_CHECKING:
+    from models.accounts import UserAccount
+    from models.cases import DispatchCase
+    from models.masters import IssueCategory, Qualification
+
 
 class ReportDraft(Model):
     """One draft per case, each save overwrites it (seed 000 「記入内容を一時保存する」)."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.OneToOneField(
+    case: fields.OneToOneRelation[DispatchCase] = fields.OneToOneField(
         "models.DispatchCase", related_name="report_draft", on_delete=fields.CASCADE
     )
-    content = fields.JSONField(default={})
+    content: dict[str, Any] = fields.JSONField(default={})
     saved_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -27,20 +34,22 @@ class Report(Model):
     """The submitted report of a case with its own review state."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.OneToOneField("models.DispatchCase", related_name="report", on_delete=fields.CASCADE)
+    case: fields.OneToOneRelation[DispatchCase] = fields.OneToOneField(
+        "models.DispatchCase", related_name="report", on_delete=fields.CASCADE
+    )
     review_state = fields.CharEnumField(ReviewState, max_length=16, default=ReviewState.SUBMITTED)
     dispatch_date = fields.DateField()
     start_at = fields.DatetimeField()
     end_at = fields.DatetimeField()
     non_billable_minutes = fields.IntField(default=0)
     non_billable_remark = fields.TextField(default="")
-    issue_category = fields.ForeignKeyField(
+    issue_category: fields.ForeignKeyRelation[IssueCategory] = fields.ForeignKeyField(
         "models.IssueCategory", related_name="reports", on_delete=fields.RESTRICT
     )
     issue_detail = fields.TextField(default="")
     issue_note = fields.TextField(default="")
     company_request = fields.TextField()
-    main_qualification = fields.ForeignKeyField(
+    main_qualification: fields.ForeignKeyRelation[Qualification] = fields.ForeignKeyField(
         "models.Qualification", related_name="reports", on_delete=fields.RESTRICT
     )
     main_qualification_other = fields.CharField(max_length=64, default="")
@@ -56,10 +65,12 @@ class Report(Model):
     further_visits_needed = fields.BooleanField()
     further_visits_reason = fields.TextField(default="")
     survey_cooperation = fields.BooleanField()
-    anomalies = fields.JSONField(default=[])  # check-in/out flags attached for the secretariat
+    anomalies: list[Any] = fields.JSONField(
+        default=[]
+    )  # check-in/out flags attached for the secretariat
     submitted_at = fields.DatetimeField()
     reviewed_at = fields.DatetimeField(null=True)
-    reviewed_by = fields.ForeignKeyField(
+    reviewed_by: fields.ForeignKeyNullableRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="reviewed_reports", null=True, on_delete=fields.RESTRICT
     )
     review_comment = fields.TextField(default="")
@@ -74,14 +85,16 @@ class Report(Model):
 
 class TravelClaim(Model):
     id = fields.IntField(primary_key=True)
-    report = fields.OneToOneField("models.Report", related_name="travel", on_delete=fields.CASCADE)
+    report: fields.OneToOneRelation[Report] = fields.OneToOneField(
+        "models.Report", related_name="travel", on_delete=fields.CASCADE
+    )
     place = fields.CharField(max_length=200)
     address = fields.CharField(max_length=255)
     purpose = fields.TextField()
     trip_start = fields.DateField(null=True)
     trip_end = fields.DateField(null=True)
-    per_diem_days = fields.JSONField(default=[])  # ISO dates
-    lodging_nights = fields.JSONField(default=[])
+    per_diem_days: list[Any] = fields.JSONField(default=[])  # ISO dates
+    lodging_nights: list[Any] = fields.JSONField(default=[])
     per_diem_amount = fields.IntField(default=0)
     lodging_amount = fields.IntField(default=0)
     transport_amount = fields.IntField(default=0)
@@ -104,7 +117,9 @@ class TravelClaim(Model):
 
 class TravelLine(Model):
     id = fields.IntField(primary_key=True)
-    claim = fields.ForeignKeyField("models.TravelClaim", related_name="lines", on_delete=fields.CASCADE)
+    claim: fields.ForeignKeyRelation[TravelClaim] = fields.ForeignKeyField(
+        "models.TravelClaim", related_name="lines", on_delete=fields.CASCADE
+    )
     position = fields.SmallIntField()
     mode = fields.CharEnumField(TransportMode, max_length=24)
     from_place = fields.CharField(max_length=100)
@@ -119,7 +134,9 @@ class TravelLine(Model):
         unique_together = (("claim", "position"),)
         constraints = (
             CheckConstraint(check="one_way_fare >= 0 AND amount >= 0", name="ck_line_amounts"),
-            CheckConstraint(check="distance_km IS NULL OR distance_km >= 0", name="ck_line_distance"),
+            CheckConstraint(
+                check="distance_km IS NULL OR distance_km >= 0", name="ck_line_distance"
+            ),
         )
 
 
@@ -127,14 +144,14 @@ class TravelLineCorrection(Model):
     """A secretariat correction of a line, the original stays on the line row (who/why kept)."""
 
     id = fields.IntField(primary_key=True)
-    line = fields.ForeignKeyField(
+    line: fields.ForeignKeyRelation[TravelLine] = fields.ForeignKeyField(
         "models.TravelLine", related_name="corrections", on_delete=fields.CASCADE
     )
     original_amount = fields.IntField()
     corrected_amount = fields.IntField()
-    corrected_fields = fields.JSONField(default={})
+    corrected_fields: dict[str, Any] = fields.JSONField(default={})
     reason = fields.TextField()
-    corrected_by = fields.ForeignKeyField(
+    corrected_by: fields.ForeignKeyRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="line_corrections", on_delete=fields.RESTRICT
     )
     corrected_at = fields.DatetimeField(auto_now_add=True)

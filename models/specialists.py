@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from models.rules.registration_status import Basis, RegistrationStatus
+
+if TYPE_CHECKING:
+    from models.documents import Document
+    from models.geo import Prefecture
+    from models.masters import Industry, IssueCategory, Qualification
+    from models.organisations import SupportOrganization
 
 
 class Specialist(Model):
@@ -15,7 +23,7 @@ class Specialist(Model):
     name_kana = fields.CharField(max_length=64, default="", db_index=True)
     email = fields.CharField(max_length=128, default="")
     phone = fields.CharField(max_length=32, default="")
-    prefecture = fields.ForeignKeyField(
+    prefecture: fields.ForeignKeyRelation[Prefecture] = fields.ForeignKeyField(
         "models.Prefecture", related_name="resident_specialists", on_delete=fields.RESTRICT
     )
     postal_code = fields.CharField(max_length=8, default="")
@@ -27,11 +35,13 @@ class Specialist(Model):
     registration_status = fields.CharEnumField(
         RegistrationStatus, max_length=32, default=RegistrationStatus.DRAFT, db_index=True
     )
-    recommending_org = fields.ForeignKeyField(
-        "models.SupportOrganization",
-        related_name="recommended_specialists",
-        null=True,
-        on_delete=fields.SET_NULL,
+    recommending_org: fields.ForeignKeyNullableRelation[SupportOrganization] = (
+        fields.ForeignKeyField(
+            "models.SupportOrganization",
+            related_name="recommended_specialists",
+            null=True,
+            on_delete=fields.SET_NULL,
+        )
     )
     terms_consented_at = fields.DatetimeField(null=True)
     submitted_at = fields.DatetimeField(null=True)
@@ -39,12 +49,12 @@ class Specialist(Model):
     status_reason = fields.TextField(default="")
     # Availability settings (seed 000 プロフィール変更).
     accepting_requests = fields.BooleanField(default=True)
-    display_items = fields.JSONField(
+    display_items: list[Any] = fields.JSONField(
         default=["PHOTO", "CAREER", "INDUSTRIES", "AREAS", "QUALIFICATIONS", "EVALUATIONS"]
     )
     available_from_min = fields.SmallIntField(default=9 * 60)
     available_to_min = fields.SmallIntField(default=17 * 60)
-    days_off = fields.JSONField(default=[5, 6])  # weekday numbers, Monday = 0
+    days_off: list[Any] = fields.JSONField(default=[5, 6])  # weekday numbers, Monday = 0
     off_on_national_holidays = fields.BooleanField(default=True)
     # Honorarium eligibility rule 1 (seed 002).
     receives_public_subsidy = fields.BooleanField(default=False)
@@ -55,13 +65,13 @@ class Specialist(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
-    expertise: fields.ManyToManyRelation = fields.ManyToManyField(
+    expertise: fields.ManyToManyRelation[IssueCategory] = fields.ManyToManyField(
         "models.IssueCategory", related_name="specialists", through="specialist_expertise"
     )
-    industries: fields.ManyToManyRelation = fields.ManyToManyField(
+    industries: fields.ManyToManyRelation[Industry] = fields.ManyToManyField(
         "models.Industry", related_name="specialists", through="specialist_industry"
     )
-    areas: fields.ManyToManyRelation = fields.ManyToManyField(
+    areas: fields.ManyToManyRelation[Prefecture] = fields.ManyToManyField(
         "models.Prefecture", related_name="covering_specialists", through="specialist_area"
     )
 
@@ -78,14 +88,14 @@ class Specialist(Model):
 
 class SpecialistQualification(Model):
     id = fields.IntField(primary_key=True)
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="qualifications", on_delete=fields.CASCADE
     )
-    qualification = fields.ForeignKeyField(
+    qualification: fields.ForeignKeyRelation[Qualification] = fields.ForeignKeyField(
         "models.Qualification", related_name="holders", on_delete=fields.RESTRICT
     )
     other_name = fields.CharField(max_length=64, default="")
-    certificate = fields.ForeignKeyField(
+    certificate: fields.ForeignKeyNullableRelation[Document] = fields.ForeignKeyField(
         "models.Document", related_name="certificate_of", null=True, on_delete=fields.SET_NULL
     )
 
@@ -98,7 +108,7 @@ class SpecialistBasis(Model):
     """One registration basis ア–エ with its evidence text."""
 
     id = fields.IntField(primary_key=True)
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="bases", on_delete=fields.CASCADE
     )
     basis = fields.CharEnumField(Basis, max_length=1)
@@ -113,7 +123,7 @@ class SpecialistHoliday(Model):
     """休日登録: a single date the specialist cannot be requested for."""
 
     id = fields.IntField(primary_key=True)
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="holidays", on_delete=fields.CASCADE
     )
     date = fields.DateField()
@@ -127,11 +137,13 @@ class SpecialistAffiliation(Model):
     """Affiliation with a support organisation, used by ineligibility rules 2 and 3 (seed 002)."""
 
     id = fields.IntField(primary_key=True)
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="affiliations", on_delete=fields.CASCADE
     )
-    organization = fields.ForeignKeyField(
-        "models.SupportOrganization", related_name="affiliated_specialists", on_delete=fields.CASCADE
+    organization: fields.ForeignKeyRelation[SupportOrganization] = fields.ForeignKeyField(
+        "models.SupportOrganization",
+        related_name="affiliated_specialists",
+        on_delete=fields.CASCADE,
     )
     pays_salary = fields.BooleanField(default=False)
     is_member = fields.BooleanField(default=False)
@@ -145,14 +157,14 @@ class Commission(Model):
     """委嘱 of one fiscal year: terms accepted → letter issued → 就任承諾書 received (= ACTIVE)."""
 
     id = fields.IntField(primary_key=True)
-    specialist = fields.ForeignKeyField(
+    specialist: fields.ForeignKeyRelation[Specialist] = fields.ForeignKeyField(
         "models.Specialist", related_name="commissions", on_delete=fields.CASCADE
     )
     fiscal_year = fields.SmallIntField()
     terms_accepted_at = fields.DatetimeField(null=True)
     letter_issued_at = fields.DatetimeField(null=True)
     acceptance_received_at = fields.DatetimeField(null=True)
-    acceptance_document = fields.ForeignKeyField(
+    acceptance_document: fields.ForeignKeyNullableRelation[Document] = fields.ForeignKeyField(
         "models.Document", related_name="acceptance_of", null=True, on_delete=fields.SET_NULL
     )
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import UserAccount
+    from models.geo import RegionalOffice
+    from models.organisations import RegionalPlatform, SupportOrganization
 
 
 class ApiToken(Model):
@@ -11,17 +18,17 @@ class ApiToken(Model):
     name = fields.CharField(max_length=64)
     token_hash = fields.CharField(max_length=64, unique=True)
     last4 = fields.CharField(max_length=4)
-    scopes = fields.JSONField(default=[])
-    organization = fields.ForeignKeyField(
+    scopes: list[Any] = fields.JSONField(default=[])
+    organization: fields.ForeignKeyNullableRelation[SupportOrganization] = fields.ForeignKeyField(
         "models.SupportOrganization", related_name="api_tokens", null=True, on_delete=fields.CASCADE
     )
-    platform = fields.ForeignKeyField(
+    platform: fields.ForeignKeyNullableRelation[RegionalPlatform] = fields.ForeignKeyField(
         "models.RegionalPlatform", related_name="api_tokens", null=True, on_delete=fields.CASCADE
     )
-    office = fields.ForeignKeyField(
+    office: fields.ForeignKeyNullableRelation[RegionalOffice] = fields.ForeignKeyField(
         "models.RegionalOffice", related_name="api_tokens", null=True, on_delete=fields.CASCADE
     )
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyRelation[UserAccount] = fields.ForeignKeyField(
         "models.UserAccount", related_name="created_tokens", on_delete=fields.RESTRICT
     )
     created_at = fields.DatetimeField(auto_now_add=True)

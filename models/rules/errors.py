@@ -15,7 +15,7 @@ A use case may collect several :class:`FieldError`s and raise them together as
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 

@@ -1,5 +1,6 @@
 from tortoise import migrations
-from tortoise.migrations import operations as ops
+# CreateModel of models.migrations._operations writes the CheckConstraints into CREATE TABLE.
+from models.migrations import _operations as ops
 import functools
 from json import dumps, loads
 from models.outbox import OutboxStatus

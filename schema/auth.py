@@ -23,13 +23,9 @@ from models.rules.roles import Role
 from resolvers import auth as use_cases
 from schema.context import Context
 from schema.errors import UserError, from_domain_error, user_errors
+from schema.permissions import root_mutation
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _mutation(description: str) -> Callable[[F], F]:
-    """``@_mutation(…)``, typed for mypy (strawberry types it as Any)."""
-    return strawberry.mutation(description=description)  # type: ignore[no-any-return]
 
 
 @strawberry.enum(description="ログインするクライアントの種類 (kind of client signing in)")
@@ -130,7 +126,7 @@ _NEEDS_HTTP = FieldError(
 
 @strawberry.type(description="認証のミューテーション (authentication mutations)")
 class AuthMutation:
-    @_mutation("ログイン (sign in with e-mail and password)")
+    @root_mutation("ログイン (sign in with e-mail and password)", public=True)
     async def login(
         self,
         info: strawberry.Info[Context, None],
@@ -173,7 +169,7 @@ class AuthMutation:
             refresh_token=result.refresh_token,
         )
 
-    @_mutation("ログアウト (sign out: end the session or token family)")
+    @root_mutation("ログアウト (sign out: end the session or token family)", public=True)
     async def logout(
         self,
         info: strawberry.Info[Context, None],
@@ -199,7 +195,7 @@ class AuthMutation:
             )
         return LogoutPayload(logged_out=True)
 
-    @_mutation("トークン更新 (rotate the refresh token, new access token)")
+    @root_mutation("トークン更新 (rotate the refresh token, new access token)", public=True)
     async def refresh_token(
         self,
         info: strawberry.Info[Context, None],

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 import strawberry
 
-from models.rules.errors import DomainError, ErrorCode as DomainErrorCode, FieldError
+from models.rules.errors import DomainError, FieldError
+from models.rules.errors import ErrorCode as DomainErrorCode
 
 ErrorCode = strawberry.enum(
     DomainErrorCode,
@@ -18,7 +19,7 @@ ErrorCode = strawberry.enum(
 @strawberry.type(description="入力エラー・業務エラー (an expected failure, with the input path)")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description="入力項目のパス (path of the input field, e.g. [\"input\", \"id\"])"
+        description='入力項目のパス (path of the input field, e.g. ["input", "id"])'
     )
     code: ErrorCode = strawberry.field(description="安定したエラーコード (stable error code)")  # type: ignore[valid-type]
     message: str = strawberry.field(description="日本語のメッセージ (message in Japanese)")

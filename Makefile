@@ -37,8 +37,6 @@ imports: $(STAMP)
 pytest: pytest-sqlite pytest-postgres
 
 # pytest exits 5 when it collected nothing: that is a broken suite, never a pass.
-
-
 pytest-sqlite: $(STAMP)
 	HAKEN_TEST_DB=sqlite $(BIN)/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc

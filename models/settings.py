@@ -86,6 +86,10 @@ class Settings:
             session_seconds=int(env.get("SESSION_SECONDS", cls.session_seconds)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             db_pool_max=int(env.get("DB_POOL_MAX", cls.db_pool_max)),
+            jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
+            jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
+            login_max_failures=int(env.get("LOGIN_MAX_FAILURES", cls.login_max_failures)),
+            lockout_seconds=int(env.get("LOCKOUT_SECONDS", cls.lockout_seconds)),
         )
 
 

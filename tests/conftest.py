@@ -50,8 +50,10 @@ async def _pg_reachable() -> bool:
     import asyncpg
 
     try:
-        conn = await asyncio.wait_for(asyncpg.connect(PG_URL.replace("postgres://", "postgresql://")), 5)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError):
+        conn = await asyncio.wait_for(
+            asyncpg.connect(PG_URL.replace("postgres://", "postgresql://")), 5
+        )
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True

@@ -37,6 +37,9 @@ class DomainEvent(Model):
     version = fields.IntField(null=True)
     payload: dict[str, Any] = fields.JSONField(default={})
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Set by the notification expander (notifications.fanout) in the transaction that writes the
+    # event's outbox rows. NULL = not yet expanded.
+    expanded_at = fields.DatetimeField(null=True, db_index=True)
 
     class Meta:
         table = "domain_event"

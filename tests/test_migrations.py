@@ -57,9 +57,16 @@ EXTRA_OBJECTS = {
             "ix_search_specialist_name",
             "ix_search_specialist_name_kana",
             "ix_search_support_organization_name",
+            "ix_search_company_name_kana",
+            "ix_search_payment_state",
+            "ix_search_case_fy_received",
+            "ix_search_case_dispatch_date",
+            "ix_search_case_fy_dispatch_date",
+            "ix_search_case_status_id",
         },
-        triggers={(t, f"trg_{t}_append_only") for t in APPEND_ONLY},
-        functions={"refuse_append_only_change"},
+        triggers={(t, f"trg_{t}_append_only") for t in APPEND_ONLY}
+        | {("domain_event", "trg_domain_event_notify")},
+        functions={"refuse_append_only_change", "notify_domain_event"},
         extensions={"plpgsql", "pg_trgm"},
     ),
     "sqlite": Schema(

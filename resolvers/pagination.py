@@ -49,13 +49,22 @@ class PageArgs:
 class SortKey:
     """What a list is ordered by: a column or annotation, its direction, then ``id`` alike.
 
-    ``nullable`` keys sort NULLs last in both directions.
+    ``nullable`` keys sort NULLs last in both directions. A ``partitions`` key has no column: its
+    value is the position of the one condition of ``partitions`` a row satisfies (the conditions
+    must split the rows), and each partition is read by ``id`` on its own — a plain indexable
+    query per partition instead of sorting every row by a computed rank.
     """
 
     field: str
     kind: ValueKind
     descending: bool = False
     nullable: bool = False
+    partitions: tuple[Q, ...] = ()
+    #: Planner hints that never change the order: columns the filter holds constant, named first
+    #: in ORDER BY so the index that starts with them serves it, and the column or annotation
+    #: ORDER BY names instead of ``field`` (keyset predicates always compare ``field``).
+    prefix: tuple[str, ...] = ()
+    order_field: str | None = None
 
 
 ID_ASC = SortKey("id", "int")
@@ -105,6 +114,16 @@ def decode_cursor(cursor: str, kind: ValueKind, name: str = "after") -> tuple[An
     raise _bad_cursor(name)
 
 
+def _fits(key: SortKey, value: Any) -> bool:
+    """A decoded cursor value can be a value of ``key`` (NULL only if nullable, a partition
+    position only within the partitions)."""
+    if value is None:
+        return key.nullable
+    if key.partitions:
+        return isinstance(value, int) and 0 <= value < len(key.partitions)
+    return True
+
+
 def validate_page_args(args: PageArgs, key: SortKey = ID_ASC) -> None:
     """Reject out-of-range sizes (OUT_OF_RANGE) and malformed or mixed cursors (INVALID)."""
     errors: list[FieldError] = []
@@ -133,9 +152,12 @@ def validate_page_args(args: PageArgs, key: SortKey = ID_ASC) -> None:
         cursor = getattr(args, name)
         if cursor is not None:
             try:
-                decode_cursor(cursor, key.kind, name)
+                value, _ = decode_cursor(cursor, key.kind, name)
             except ValidationErrors as exc:
                 errors.extend(exc.errors)
+                continue
+            if not _fits(key, value):
+                errors.extend(_bad_cursor(name).errors)
     if errors:
         raise ValidationErrors(errors)
 
@@ -145,32 +167,66 @@ def _q(lookup: str, value: Any) -> Q:
     return Q(**criteria)
 
 
-def _beyond(key: SortKey, value: Any, row_id: int) -> Q:
-    """Rows strictly after (value, row_id) in the key's order (NULLs last)."""
-    op = "lt" if key.descending else "gt"
-    if value is None:
-        return _q(f"{key.field}__isnull", True) & _q(f"id__{op}", row_id)
-    after = _q(f"{key.field}__{op}", value) | (_q(key.field, value) & _q(f"id__{op}", row_id))
-    if key.nullable:
-        after |= _q(f"{key.field}__isnull", True)
-    return after
+@dataclass(frozen=True)
+class Segment:
+    condition: Q
+    ordering: list[str]
+    rank: int | None = None  # the key value of every row of a partition
 
 
-def _ahead(key: SortKey, value: Any, row_id: int) -> Q:
-    """Rows strictly before (value, row_id) in the key's order (NULLs last)."""
-    op = "gt" if key.descending else "lt"
-    if value is None:
-        return _q(f"{key.field}__isnull", False) | _q(f"id__{op}", row_id)
-    return _q(f"{key.field}__{op}", value) | (_q(key.field, value) & _q(f"id__{op}", row_id))
+def _partition_segments(
+    key: SortKey, cursor: tuple[Any, int] | None, descending: bool
+) -> list[Segment]:
+    op = "lt" if descending else "gt"
+    ranks = range(len(key.partitions))
+    segments: list[Segment] = []
+    for rank in reversed(ranks) if descending else ranks:
+        condition = key.partitions[rank]
+        if cursor is not None:
+            cursor_rank, row_id = cursor
+            if rank == cursor_rank:
+                condition = condition & _q(f"id__{op}", row_id)
+            elif (rank < cursor_rank) != descending:
+                continue
+        segments.append(Segment(condition, [f"{'-' if descending else ''}id"], rank))
+    return segments
 
 
-def _ordering(key: SortKey, reverse: bool) -> list[str]:
-    descending = key.descending != reverse
+def _segments(key: SortKey, cursor: tuple[Any, int] | None, backward: bool) -> list[Segment]:
+    """The parts of the list to read in scan order, each a filter and an ORDER BY.
+
+    The scan runs in the key's direction (reversed for a backward page) and starts strictly past
+    the cursor. A nullable key is read in two parts, so each is a plain ``ORDER BY key, id`` an
+    index can serve (no NULLS LAST expression): the rows with a value, then the NULL rows by id
+    (NULLs last in both directions, hence first when scanning backwards).
+    """
+    descending = key.descending != backward
+    if key.partitions:
+        return _partition_segments(key, cursor, descending)
     sign = "-" if descending else ""
-    order = [f"{sign}{key.field}", f"{sign}id"] if key.field != "id" else [f"{sign}id"]
-    if key.nullable:
-        order.insert(0, "-_nulls_last" if reverse else "_nulls_last")
-    return order
+    op = "lt" if descending else "gt"
+    by_id = [f"{sign}id"]
+    if key.field == "id":
+        return [Segment(Q() if cursor is None else _q(f"id__{op}", cursor[1]), by_id)]
+    by_key = [*(f"{sign}{name}" for name in key.prefix), f"{sign}{key.order_field or key.field}"]
+    by_key.append(f"{sign}id")
+
+    def past(value: Any, row_id: int) -> Q:
+        return _q(f"{key.field}__{op}", value) | (_q(key.field, value) & _q(f"id__{op}", row_id))
+
+    if not key.nullable:
+        return [Segment(Q() if cursor is None else past(*cursor), by_key)]
+    valued = _q(f"{key.field}__isnull", False)
+    nulls = _q(f"{key.field}__isnull", True)
+    if cursor is None:
+        parts = [Segment(valued, by_key), Segment(nulls, by_id)]
+        return parts[::-1] if backward else parts
+    value, row_id = cursor
+    if value is None:
+        null_part = Segment(nulls & _q(f"id__{op}", row_id), by_id)
+        return [null_part, Segment(valued, by_key)] if backward else [null_part]
+    valued_part = Segment(valued & past(value, row_id), by_key)
+    return [valued_part] if backward else [valued_part, Segment(nulls, by_id)]
 
 
 async def paginate(
@@ -178,20 +234,29 @@ async def paginate(
 ) -> Page:
     """One page of ``queryset`` as plain rows (``fields`` plus the sort key) with its cursors.
 
-    A nullable key needs the queryset annotated with ``_nulls_last`` (1 when NULL, else 0).
+    One statement per part of the list the page touches (:func:`_segments`): one, two for a
+    nullable key when the page reaches its NULL rows, one per partition read for a partitioned
+    key (until the page is full).
     """
     validate_page_args(args, key)
     backward = args.last is not None
     size = args.last if backward and args.last is not None else (args.first or DEFAULT_PAGE_SIZE)
-    cursor = args.before if backward else args.after
-    qs = queryset
-    if cursor is not None:
-        value, row_id = decode_cursor(cursor, key.kind, "before" if backward else "after")
-        qs = qs.filter(_ahead(key, value, row_id) if backward else _beyond(key, value, row_id))
-    names = list(dict.fromkeys([*fields, "id", key.field]))
-    rows: list[dict[str, Any]] = (
-        await qs.order_by(*_ordering(key, backward)).limit(size + 1).values(*names)
+    raw = args.before if backward else args.after
+    cursor = (
+        None if raw is None else decode_cursor(raw, key.kind, "before" if backward else "after")
     )
+    names = list(dict.fromkeys([*fields, "id", *(() if key.partitions else (key.field,))]))
+    rows: list[dict[str, Any]] = []
+    for segment in _segments(key, cursor, backward):
+        wanted = size + 1 - len(rows)
+        if wanted <= 0:
+            break
+        part = queryset.filter(segment.condition) if segment.condition else queryset
+        found = await part.order_by(*segment.ordering).limit(wanted).values(*names)
+        if segment.rank is not None:
+            for row in found:
+                row[key.field] = segment.rank
+        rows += found
     more = len(rows) > size
     rows = rows[:size]
     if backward:
@@ -199,8 +264,8 @@ async def paginate(
     cursors = [encode_cursor(row[key.field], row["id"]) for row in rows]
     return Page(
         rows=rows,
-        has_next=(cursor is not None) if backward else more,
-        has_previous=more if backward else (cursor is not None),
+        has_next=(raw is not None) if backward else more,
+        has_previous=more if backward else (raw is not None),
         start_cursor=cursors[0] if cursors else None,
         end_cursor=cursors[-1] if cursors else None,
         cursors=cursors,

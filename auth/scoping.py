@@ -18,7 +18,9 @@ from models.cases import DispatchCase
 from models.companies import Company
 from models.geo import Prefecture
 from models.organisations import SupportOrganization
+from models.payments import Payment
 from models.rules.money_kinds import EvaluatorKind
+from models.rules.registration import RegistrationActor
 from models.rules.registration_status import RegistrationStatus
 from models.rules.roles import Role
 from models.rules.workflow import Party
@@ -94,6 +96,54 @@ def case_scope(principal: Principal) -> Q:
     if _partner_may(principal, READ_CASES):
         return Q(filing_organization_id=principal.organization_id)
     return nothing()
+
+
+def _same(value: Any, expected: int | None) -> bool:
+    return value is not None and expected is not None and int(value) == expected
+
+
+def case_in_scope(principal: Principal, case_row: Row) -> bool:
+    """In-memory twin of :func:`case_scope` for one case row already read (subscriptions re-check
+    every event against each subscriber, mail recipients are checked against their accounts).
+
+    The row carries the case columns plus ``company_registered_by_id`` (the organisation that
+    registered the case's company). tests/notifications checks it agrees with the SQL scope.
+    """
+    role = principal.role
+    if role is Role.SPECIALIST and principal.specialist_id is not None:
+        return _same(case_row.get("specialist_id"), principal.specialist_id)
+    if role is Role.COMPANY and principal.company_id is not None:
+        return _same(case_row.get("company_id"), principal.company_id)
+    if role is Role.PLATFORM and principal.organization_id is not None:
+        org = principal.organization_id
+        if _same(case_row.get("filing_organization_id"), org):
+            return True
+        if _same(case_row.get("company_registered_by_id"), org):
+            return True
+        return principal.is_platform_coordinator and _same(
+            case_row.get("platform_id"), principal.platform_id
+        )
+    if role is Role.SECRETARIAT:
+        return principal.office_id is None or _same(case_row.get("office_id"), principal.office_id)
+    if _partner_may(principal, READ_CASES):
+        return _same(case_row.get("filing_organization_id"), principal.organization_id)
+    return False
+
+
+def outbox_scope(principal: Principal) -> Q:
+    """Outbox messages (mail delivery, dead letters): the secretariat only. An office sees the
+    mails of its cases, of specialists residing in its prefectures and those addressed to its
+    staff; the national secretariat sees all."""
+    if principal.role is not Role.SECRETARIAT:
+        return nothing()
+    if principal.office_id is None:
+        return everything()
+    office = principal.office_id
+    return (
+        Q(event__case__office_id=office)
+        | Q(event__specialist__prefecture_id__in=_office_prefectures(office))
+        | Q(recipient__office_id=office)
+    )
 
 
 def _cases_in_scope(principal: Principal, column: str) -> Subquery:
@@ -219,6 +269,30 @@ def payment_scope(principal: Principal) -> Q:
     return Q(case_id__in=_cases_in_scope(principal, "id"))
 
 
+def specialist_evaluation_scope(principal: Principal) -> Q:
+    """Evaluations listed on a specialist (``Specialist.evaluations``): those of
+    :func:`evaluation_scope`; a company only the ones it wrote itself (company side of its own
+    cases, domain.md §11 "own only")."""
+    scope = evaluation_scope(principal)
+    if principal.role is Role.COMPANY:
+        scope &= Q(evaluator_kind=EvaluatorKind.COMPANY)
+    return scope
+
+
+def payment_batch_scope(principal: Principal) -> Q:
+    """Monthly payment batches: the secretariat of the batch's office (national: all); anyone
+    else a batch holding at least one payment of :func:`payment_scope` (its lines are then
+    limited to that scope). Companies: none."""
+    if principal.role is Role.SECRETARIAT:
+        if principal.office_id is None:
+            return everything()
+        return Q(office_id=principal.office_id)
+    if principal.role is Role.COMPANY:
+        return nothing()
+    payments = Payment.filter(payment_scope(principal), batch_id__isnull=False)
+    return Q(id__in=_subquery(payments.values("batch_id")))
+
+
 # ---------------------------------------------------------------- field masks (pure)
 
 
@@ -334,3 +408,36 @@ def case_parties(principal: Principal, case_row: Row) -> frozenset[Party]:
     if _case_secretariat(principal, case_row):
         parties.add(Party.SECRETARIAT)
     return frozenset(parties)
+
+
+def registration_actors(
+    principal: Principal, specialist_row: Row, specialist_office_id: int | None
+) -> frozenset[RegistrationActor]:
+    """The viewer's relations to a registration (the caller has checked the specialist is in
+    scope): the specialist itself; staff of the support organisation it chose for the interview
+    (recommending organisation); the secretariat of the office of its prefecture of residence,
+    or the national secretariat ("handles registration and the per-fiscal-year commission")."""
+    actors: set[RegistrationActor] = set()
+    if _own_specialist(principal, specialist_row.get("id")):
+        actors.add(RegistrationActor.SPECIALIST)
+    org = specialist_row.get("recommending_org_id")
+    if (
+        principal.role is Role.PLATFORM
+        and principal.organization_id is not None
+        and org is not None
+        and int(org) == principal.organization_id
+    ):
+        actors.add(RegistrationActor.ORGANIZATION)
+    if is_secretariat_of(principal, specialist_office_id):
+        actors.add(RegistrationActor.SECRETARIAT)
+    return frozenset(actors)
+
+
+def is_secretariat_of(principal: Principal, office_id: int | None) -> bool:
+    """The secretariat in charge of ``office_id``: that office's staff or the national
+    secretariat (registrations by residence, organisations by their prefecture)."""
+    if principal.role is not Role.SECRETARIAT:
+        return False
+    return principal.office_id is None or (
+        office_id is not None and int(office_id) == principal.office_id
+    )

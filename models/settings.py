@@ -38,6 +38,9 @@ class Settings:
     login_max_failures: int = 5
     lockout_seconds: int = 15 * 60
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 10 * 1024 * 1024
+    # Whether `haken serve` runs the background loops (sweeper, outbox, reminders) in-process.
+    background_loops: bool = True
     db_pool_max: int = 10
     statement_timeout_ms: int = 5000
     extra: dict[str, str] = field(default_factory=dict)
@@ -85,6 +88,9 @@ class Settings:
             refresh_token_seconds=int(env.get("REFRESH_TOKEN_SECONDS", cls.refresh_token_seconds)),
             session_seconds=int(env.get("SESSION_SECONDS", cls.session_seconds)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", cls.max_upload_bytes)),
+            background_loops=env.get("BACKGROUND_LOOPS", "1").strip().lower()
+            not in {"0", "false", "no", "off"},
             db_pool_max=int(env.get("DB_POOL_MAX", cls.db_pool_max)),
             jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),

@@ -111,6 +111,9 @@ def document_scope(principal: Principal) -> Q:
         in_scope |= Q(specialist_id__in=Subquery(specialists))
     if principal.role not in (Role.SPECIALIST, Role.SECRETARIAT):
         in_scope &= ~Q(kind=DocumentKind.SIGNATURE)
+    if principal.account_id is not None:
+        # An upload not yet attached is visible to whoever uploaded it (as the download route).
+        in_scope |= Q(uploaded_by_id=principal.account_id)
     return in_scope
 
 

@@ -52,15 +52,22 @@ from resolvers.reference_loaders import (
     load_prefectures_by_office,
     load_qualifications,
 )
+from resolvers.registration_loaders import (
+    load_affiliations_by_specialist,
+    load_commission_facts_by_specialist,
+    load_photo_by_specialist,
+)
 
 __all__ = [
     "load_accounts",
+    "load_affiliations_by_specialist",
     "load_areas_by_specialist",
     "load_bank_account_by_specialist",
     "load_bases_by_specialist",
     "load_case_events_by_case",
     "load_cases",
     "load_check_events_by_case",
+    "load_commission_facts_by_specialist",
     "load_commissions_by_specialist",
     "load_companies",
     "load_documents",
@@ -80,6 +87,7 @@ __all__ = [
     "load_organizations",
     "load_payment_by_case",
     "load_payments",
+    "load_photo_by_specialist",
     "load_platforms",
     "load_prefectures",
     "load_prefectures_by_office",

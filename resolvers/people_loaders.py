@@ -7,9 +7,8 @@ companies (表示項目選択) is applied from ``display_items`` joined into the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from tortoise.functions import Avg, Count
+from tortoise.functions import Count, Sum
 
 from auth.principal import Principal
 from auth.scoping import (
@@ -24,6 +23,7 @@ from models.companies import Company
 from models.evaluations import Evaluation
 from models.geo import Prefecture
 from models.masters import Industry, IssueCategory
+from models.rules.evaluation import average
 from models.rules.roles import Role
 from models.specialists import (
     Commission,
@@ -170,23 +170,20 @@ async def load_commissions_by_specialist(
     return many_per_key(rows, ids, "specialist_id")
 
 
-def _average(value: Any) -> float | None:
-    return None if value is None else round(float(value), 2)
-
-
 async def load_evaluation_summary_by_specialist(
     principal: Principal, keys: Sequence[int]
 ) -> list[Row | None]:
-    """Count and averages of every evaluation of the specialist (``overall`` = mean of the four
-    averages); None for a company when the specialist hides EVALUATIONS. One GROUP BY statement
+    """Count and averages of every evaluation of the specialist, rounded half up to one decimal
+    from integer sums (models.rules.evaluation.average); ``overall`` is the average of all four
+    scores. None for a company when the specialist hides EVALUATIONS. One GROUP BY statement
     (a company's view adds one statement for the display items)."""
     ids = int_keys(keys)
     wanted = distinct(ids)
     rows = (
         await Evaluation.filter(specialist_id__in=wanted)
         .group_by("specialist_id")
-        .annotate(count=Count("id"), **{f"avg_{s}": Avg(s) for s in SCORES})
-        .values("specialist_id", "count", *(f"avg_{s}" for s in SCORES))
+        .annotate(count=Count("id"), **{f"sum_{s}": Sum(s) for s in SCORES})
+        .values("specialist_id", "count", *(f"sum_{s}" for s in SCORES))
     )
     found = {row["specialist_id"]: row for row in rows}
     hidden: set[int] = set()
@@ -201,10 +198,11 @@ async def load_evaluation_summary_by_specialist(
             result.append(None)
             continue
         row = found.get(key)
-        averages = {s: _average(row[f"avg_{s}"]) if row else None for s in SCORES}
-        present = [v for v in averages.values() if v is not None]
-        overall = round(sum(present) / len(present), 2) if present else None
-        result.append({"count": int(row["count"]) if row else 0, **averages, "overall": overall})
+        count = int(row["count"]) if row else 0
+        sums = {s: int(row[f"sum_{s}"] or 0) if row else 0 for s in SCORES}
+        averages = {s: average(sums[s], count) for s in SCORES}
+        overall = average(sum(sums.values()), count * len(SCORES))
+        result.append({"count": count, **averages, "overall": overall})
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from tortoise.expressions import Q, Subquery
@@ -22,9 +23,13 @@ from models.fiscal import FiscalYearConfig
 from models.geo import Prefecture, RegionalOffice
 from models.masters import CancelCategory, DeclineReason, Industry, IssueCategory, Qualification
 from models.organisations import RegionalPlatform, SupportOrganization
+from models.rules.errors import FieldError, ValidationErrors
+from models.rules.fiscal_year import current_fiscal_year
 from models.rules.organisations import OrganizationKind
+from models.rules.registration import DisplayItem, free_range_errors, min_evaluation_errors
 from models.rules.registration_status import RegistrationStatus
-from models.specialists import Commission, Specialist, SpecialistQualification
+from models.specialists import Specialist, SpecialistQualification
+from resolvers import specialist_search as search
 from resolvers.batching import columns
 from resolvers.pagination import ID_ASC, Page, PageArgs, paginate, validate_page_args
 from resolvers.people_rows import (
@@ -50,8 +55,12 @@ _MASTERS: dict[str, Any] = {
 
 @dataclass
 class SpecialistFilter:
-    """Specialist search (domain.md §9). ``dispatchable_only``: REGISTERED and accepting requests,
-    and — when ``fiscal_year`` is given — ACTIVE in that year (就任承諾書 received)."""
+    """Specialist search (domain.md §9), see :mod:`resolvers.specialist_search`.
+
+    ``dispatchable_only``: can be requested in ``fiscal_year`` (default: the current one) —
+    REGISTERED, accepting requests, the FY's commission terms accepted; ``registration_status``
+    is the state in that fiscal year; ``free_from``/``free_to``: a selectable day in that range;
+    ``min_evaluation``: overall average evaluation at least that."""
 
     name: str | None = None  # kanji or kana
     issue_category_id: int | None = None
@@ -61,6 +70,26 @@ class SpecialistFilter:
     dispatchable_only: bool = False
     registration_status: RegistrationStatus | None = None
     fiscal_year: int | None = None
+    free_from: date | None = None
+    free_to: date | None = None
+    min_evaluation: float | None = None
+
+    def errors(self) -> list[FieldError]:
+        return [
+            *free_range_errors(self.free_from, self.free_to, ("filter",)),
+            *min_evaluation_errors(self.min_evaluation, ("filter", "minEvaluation")),
+        ]
+
+    def company_items(self) -> set[str]:
+        """Display items this filter looks at (a company may not find a specialist by an item
+        it hides)."""
+        items = {
+            DisplayItem.INDUSTRIES: self.industry_id is not None,
+            DisplayItem.AREAS: self.prefecture_id is not None,
+            DisplayItem.QUALIFICATIONS: self.qualification_id is not None,
+            DisplayItem.EVALUATIONS: self.min_evaluation is not None,
+        }
+        return {item.value for item, used in items.items() if used}
 
 
 @dataclass
@@ -76,7 +105,16 @@ class OrganizationFilter:
     kind: OrganizationKind | None = None
 
 
-def _specialists(principal: Principal, f: SpecialistFilter) -> QuerySet[Specialist]:
+def _check(f: SpecialistFilter) -> None:
+    errors = f.errors()
+    if errors:
+        raise ValidationErrors(errors)
+
+
+async def _specialists(
+    principal: Principal, f: SpecialistFilter, now: datetime | None
+) -> QuerySet[Specialist]:
+    now = now or datetime.now(UTC)
     q = specialist_scope(principal)
     if f.name and f.name.strip():
         q &= Q(name__icontains=f.name.strip()) | Q(name_kana__icontains=f.name.strip())
@@ -90,28 +128,40 @@ def _specialists(principal: Principal, f: SpecialistFilter) -> QuerySet[Speciali
     if f.qualification_id is not None:
         holders = SpecialistQualification.filter(qualification_id=f.qualification_id)
         q &= Q(id__in=Subquery(holders.values("specialist_id")))
+    fiscal_year = f.fiscal_year or current_fiscal_year(now)
     if f.registration_status is not None:
-        q &= Q(registration_status=f.registration_status)
+        q &= search.status_q(RegistrationStatus(f.registration_status), fiscal_year)
     if f.dispatchable_only:
-        q &= Q(registration_status=RegistrationStatus.REGISTERED, accepting_requests=True)
-        if f.fiscal_year is not None:
-            active = Commission.filter(
-                fiscal_year=f.fiscal_year, acceptance_received_at__isnull=False
-            ).values("specialist_id")
-            q &= Q(id__in=Subquery(active))
+        q &= search.dispatchable_q(fiscal_year)
+    if f.min_evaluation is not None:
+        q &= search.min_evaluation_q(f.min_evaluation)
+    q &= await search.hidden_from_company_q(principal, Specialist.filter(q), f.company_items())
+    if f.free_from is not None and f.free_to is not None:
+        q &= await search.free_q(Specialist.filter(q), f.free_from, f.free_to, now)
     return Specialist.filter(q)
 
 
-async def list_specialists(principal: Principal, filter: SpecialistFilter, page: PageArgs) -> Page:
+async def list_specialists(
+    principal: Principal,
+    filter: SpecialistFilter,
+    page: PageArgs,
+    now: datetime | None = None,
+) -> Page:
     validate_page_args(page)
-    result = await paginate(_specialists(principal, filter), ID_ASC, page, SPECIALIST_FIELDS)
+    _check(filter)
+    result = await paginate(
+        await _specialists(principal, filter, now), ID_ASC, page, SPECIALIST_FIELDS
+    )
     for row in result.rows:
         mask_specialist_row(principal, row)
     return result
 
 
-async def count_specialists(principal: Principal, filter: SpecialistFilter) -> int:
-    return await _specialists(principal, filter).count()
+async def count_specialists(
+    principal: Principal, filter: SpecialistFilter, now: datetime | None = None
+) -> int:
+    _check(filter)
+    return await (await _specialists(principal, filter, now)).count()
 
 
 def _companies(principal: Principal, f: CompanyFilter) -> QuerySet[Company]:

@@ -16,6 +16,8 @@ from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
 from resolvers import loaders as batch
+from resolvers import money_loaders as money
+from resolvers import payments, reports
 from resolvers.queries import list_masters
 
 T = TypeVar("T")
@@ -91,6 +93,12 @@ class Loaders:
         self.prefectures_by_office: DataLoader[int, list[Row]] = bind(
             batch.load_prefectures_by_office
         )
+        self.commission_facts_by_specialist: DataLoader[int, list[Row]] = bind(
+            batch.load_commission_facts_by_specialist
+        )
+        self.affiliations_by_specialist: DataLoader[int, list[Row]] = bind(
+            batch.load_affiliations_by_specialist
+        )
         # By parent id: dict | None.
         self.report_by_case: DataLoader[int, Row | None] = bind(batch.load_report_by_case)
         self.travel_by_report: DataLoader[int, Row | None] = bind(batch.load_travel_by_report)
@@ -104,6 +112,26 @@ class Loaders:
         )
         self.bank_account_by_specialist: DataLoader[int, Row | None] = bind(
             batch.load_bank_account_by_specialist
+        )
+        self.photo_by_specialist: DataLoader[int, Row | None] = bind(batch.load_photo_by_specialist)
+
+        # Reports, honoraria, payments (issue 4): money computed on read, see
+        # resolvers.money_loaders; the payment rows reuse the request's money facts.
+        self.money_by_case: DataLoader[int, Any] = bind(money.load_money_by_case)
+        self.report_draft_by_case: DataLoader[int, Row | None] = bind(
+            reports.load_report_draft_by_case
+        )
+        self.corrections_by_line: DataLoader[int, list[Row]] = bind(
+            reports.load_corrections_by_line
+        )
+        self.payment_batches: DataLoader[int, Row | None] = bind(payments.load_payment_batches)
+        self.payments_by_batch: DataLoader[int, list[Row]] = bind(payments.load_payments_by_batch)
+
+        async def load_payment_states(keys: list[int]) -> list[Row | None]:
+            return await money.payment_rows_for(await self.money_by_case.load_many(keys))
+
+        self.payment_state_by_case: DataLoader[int, Row | None] = DataLoader(
+            load_fn=load_payment_states
         )
 
         # Small master lists without a by-id batch function (decline reasons, cancel

@@ -6,7 +6,9 @@ from typing import TypeVar
 
 import strawberry
 
+from models.outbox import OutboxStatus
 from models.rules.case_status import CaseAction, CaseStatus, SlotKind
+from models.rules.events import EventKind
 from models.rules.labels import LabelledEnum
 from models.rules.money_kinds import (
     CheckKind,
@@ -19,6 +21,7 @@ from models.rules.money_kinds import (
     TransportMode,
 )
 from models.rules.organisations import OrganizationKind
+from models.rules.registration import BankAccountType, DisplayItem, RegistrationAction
 from models.rules.registration_status import Basis, RegistrationStatus
 from models.rules.roles import PlatformScope, Role
 
@@ -39,8 +42,13 @@ domain_enum(OrganizationKind, "支援機関の種別 (kind of support organisati
 domain_enum(CaseStatus, "派遣依頼のステータス (status of a dispatch case)")
 domain_enum(CaseAction, "閲覧者が今できる操作 (action the viewer may take now)")
 domain_enum(SlotKind, "日時枠の種類 (kind of date-time slot)")
+domain_enum(EventKind, "出来事の種類 (kind of domain event: a case transition, a reminder, …)")
+domain_enum(OutboxStatus, "メールの送信状態 (delivery state of an outbox message)")
 domain_enum(RegistrationStatus, "専門家登録の状態 (specialist registration state)")
 domain_enum(Basis, "専門家登録要件 ア–エ (registration basis)")
+domain_enum(RegistrationAction, "専門家登録の操作 (step of the specialist registration)")
+domain_enum(DisplayItem, "企業に表示するプロフィール項目 (profile item shown to companies)")
+domain_enum(BankAccountType, "預金種目 (bank account type)")
 domain_enum(ReviewState, "実績報告の審査状態 (review state of a report)")
 domain_enum(PaymentState, "支払状態 (payment state)")
 domain_enum(HoldReason, "支払保留の理由 (reason a payment is held)")

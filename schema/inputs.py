@@ -154,14 +154,31 @@ class SpecialistFilter:
         default=None, description="保有資格（資格のID） (a Qualification ID)"
     )
     dispatchable_only: bool = strawberry.field(
-        default=False, description="派遣可能な専門家のみ (only specialists who can be requested)"
+        default=False,
+        description="派遣依頼できる専門家のみ（登録済・受付中・その年度の委嘱条件同意済） (only "
+        "specialists who can be requested in the fiscal year)",
     )
     registration_status: RegistrationStatus | None = strawberry.field(
-        default=None, description="登録状態 (registration state)"
+        default=None,
+        description="登録状態（fiscalYear の年度、省略時は今年度） (registration state in the "
+        "fiscal year)",
     )
     fiscal_year: int | None = strawberry.field(
         default=None,
-        description="派遣可能の判定年度（就任承諾済） (fiscal year for dispatchableOnly)",
+        description="dispatchableOnly・registrationStatus の年度（省略時は今年度） (fiscal "
+        "year of dispatchableOnly and registrationStatus; default the current one)",
+    )
+    free_from: date | None = strawberry.field(
+        default=None,
+        description="空き日の検索：開始日（freeTo と組で、92日以内） (free on some day from)",
+    )
+    free_to: date | None = strawberry.field(
+        default=None,
+        description="空き日の検索：終了日（依頼可能な日が1日以上ある） (free on some day until)",
+    )
+    min_evaluation: float | None = strawberry.field(
+        default=None,
+        description="評価の総合平均の下限（1〜5） (minimum overall average evaluation, 1–5)",
     )
 
     def to_query(self) -> queries.SpecialistFilter:
@@ -174,6 +191,9 @@ class SpecialistFilter:
             dispatchable_only=self.dispatchable_only,
             registration_status=self.registration_status,
             fiscal_year=self.fiscal_year,
+            free_from=self.free_from,
+            free_to=self.free_to,
+            min_evaluation=self.min_evaluation,
         )
 
 

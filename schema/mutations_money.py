@@ -27,7 +27,7 @@ from schema.context import Context
 from schema.errors import UserError, from_domain_error, user_errors
 from schema.mutations_report import global_pk, id_error, reread
 from schema.permissions import root_field, root_mutation
-from schema.relay import Connection, connection, user_input
+from schema.relay import After, Before, Connection, First, Last, connection, user_input
 from schema.types.case import DispatchCase
 from schema.types.money import PaymentBatch
 from schema.types.report import Evaluation
@@ -255,18 +255,10 @@ class MoneyQuery:
         month: Annotated[
             str | None, strawberry.argument(description="支払月 YYYY-MM で絞り込む (month)")
         ] = None,
-        first: Annotated[
-            int | None, strawberry.argument(description="先頭から取得する件数 1–100 (page size)")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="このカーソルの後から (cursor)")
-        ] = None,
-        last: Annotated[
-            int | None, strawberry.argument(description="末尾から取得する件数 1–100 (page size)")
-        ] = None,
-        before: Annotated[
-            str | None, strawberry.argument(description="このカーソルの前まで (cursor)")
-        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[PaymentBatch]:
         principal = info.context.principal
         office = None if office_id is None else (global_pk(office_id, "RegionalOffice") or 0)

@@ -22,7 +22,18 @@ from resolvers.pagination import PageArgs, SortKey, paginate
 from schema import enums as _enums  # noqa: F401  (registers the domain enums)
 from schema.errors import UserError, from_domain_error, user_errors
 from schema.permissions import root_field, root_mutation
-from schema.relay import Connection, RowNode, connection, parse_global_id, resolved, user_input
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    RowNode,
+    connection,
+    parse_global_id,
+    resolved,
+    user_input,
+)
 from schema.types.case import DispatchCase
 
 NEWEST_FIRST = SortKey("id", "int", descending=True)
@@ -106,10 +117,10 @@ class OutboxQuery:
         filter: Annotated[
             OutboxMessageFilter | None, strawberry.argument(description="絞り込み (filter)")
         ] = None,
-        first: Annotated[int | None, strawberry.argument(description="件数 1–100")] = None,
-        after: Annotated[str | None, strawberry.argument(description="カーソル")] = None,
-        last: Annotated[int | None, strawberry.argument(description="末尾からの件数")] = None,
-        before: Annotated[str | None, strawberry.argument(description="カーソル")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[OutboxMessage]:
         principal = info.context.principal
         await admin.require_secretariat(principal, "outboxMessages", info.context.request_id)

@@ -19,7 +19,11 @@ from schema import enums as _enums  # noqa: F401  (registers the domain enums)
 from schema.inputs import CaseFilter, CaseOrder, CompanyFilter, OrganizationFilter, SpecialistFilter
 from schema.permissions import root_field
 from schema.relay import (
+    After,
+    Before,
     Connection,
+    First,
+    Last,
     RowNode,
     bad_user_input,
     connection,
@@ -35,6 +39,7 @@ from schema.types.masters import (
     IssueCategory,
     Qualification,
 )
+from schema.types.money import PaymentBatch
 from schema.types.organisation import (
     Prefecture,
     RegionalOffice,
@@ -64,22 +69,10 @@ NODE_TYPES: dict[str, type[RowNode]] = {
         Qualification,
         Industry,
         FiscalYearConfig,
+        PaymentBatch,
     )
 }
 MAX_NODES = 100
-
-First = Annotated[
-    int | None, strawberry.argument(description="先頭から取得する件数 1–100 (page size forward)")
-]
-After = Annotated[
-    str | None, strawberry.argument(description="このカーソルの後から (cursor to start after)")
-]
-Last = Annotated[
-    int | None, strawberry.argument(description="末尾から取得する件数 1–100 (page size backward)")
-]
-Before = Annotated[
-    str | None, strawberry.argument(description="このカーソルの前まで (cursor to end before)")
-]
 
 
 async def _node(info: strawberry.Info, global_id: str) -> Any:
@@ -192,12 +185,13 @@ class Query:
         before: Before = None,
     ) -> Connection[Specialist]:
         principal = info.context.principal
+        now = info.context.loaders.now
         query_filter = (filter or SpecialistFilter()).to_query()
         args = PageArgs(first=first, after=after, last=last, before=before)
-        page = await user_input(queries.list_specialists(principal, query_filter, args))
+        page = await user_input(queries.list_specialists(principal, query_filter, args, now))
         info.context.loaders.specialists.prime_many({row["id"]: row for row in page.rows})
         return connection(
-            Specialist, page, lambda: queries.count_specialists(principal, query_filter)
+            Specialist, page, lambda: queries.count_specialists(principal, query_filter, now)
         )
 
     @root_field("企業の一覧（検索） (companies, searched and paginated)")

@@ -18,7 +18,7 @@ import base64
 import binascii
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -221,3 +221,18 @@ def connection(node_type: Any, page: Page, count: Callable[[], Awaitable[int]]) 
         ),
         count=count,
     )
+
+
+#: The four keyset pagination arguments every connection field takes (api.md §8).
+First = Annotated[
+    int | None, strawberry.argument(description="先頭から取得する件数 1–100 (page size forward)")
+]
+After = Annotated[
+    str | None, strawberry.argument(description="このカーソルの後から (cursor to start after)")
+]
+Last = Annotated[
+    int | None, strawberry.argument(description="末尾から取得する件数 1–100 (page size backward)")
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="このカーソルの前まで (cursor to end before)")
+]

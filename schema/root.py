@@ -1,6 +1,7 @@
 """The assembled schema: root types merged from their groups, hardened by schema.extensions.
 
-A new group of queries or mutations is added to ``QUERY_TYPES`` / ``MUTATION_TYPES``; the SDL in
+A new group of queries, mutations or subscriptions is added to ``QUERY_TYPES`` /
+``MUTATION_TYPES`` / ``SUBSCRIPTION_TYPES``; the SDL in
 ``frontend-contract/schema.graphql`` is regenerated with ``haken export-schema`` (api.md §20).
 """
 
@@ -14,10 +15,26 @@ import schema.enums  # noqa: F401  (registers every domain enum before the types
 from models.settings import Settings
 from schema.auth import AuthMutation
 from schema.extensions import hardened_schema
+from schema.mutations_case import CaseMutation
+from schema.mutations_documents import DocumentMutation
+from schema.mutations_money import MoneyMutation, MoneyQuery
+from schema.mutations_registration import RegistrationMutation
+from schema.mutations_report import ReportMutation
+from schema.outbox import OutboxMutation, OutboxQuery
 from schema.query import Query
+from schema.subscriptions import CaseSubscription
 
-QUERY_TYPES: tuple[type, ...] = (Query,)
-MUTATION_TYPES: tuple[type, ...] = (AuthMutation,)
+QUERY_TYPES: tuple[type, ...] = (Query, OutboxQuery, MoneyQuery)
+MUTATION_TYPES: tuple[type, ...] = (
+    AuthMutation,
+    CaseMutation,
+    DocumentMutation,
+    RegistrationMutation,
+    OutboxMutation,
+    ReportMutation,
+    MoneyMutation,
+)
+SUBSCRIPTION_TYPES: tuple[type, ...] = (CaseSubscription,)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -26,6 +43,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         settings,
         query=merge_types("Query", QUERY_TYPES),
         mutation=merge_types("Mutation", MUTATION_TYPES),
+        subscription=merge_types("Subscription", SUBSCRIPTION_TYPES),
     )
 
 

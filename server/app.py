@@ -1,4 +1,5 @@
-"""Composition root: the Starlette app serving ``/graphql`` and ``/health`` (api.md §10–§13).
+"""Composition root: the Starlette app serving ``/graphql``, ``/health`` and the file routes
+``/uploads`` and ``/documents/{id}`` (server.uploads) (api.md §10–§13).
 
 ``create_app`` wires settings, the hardened schema, the request-body limit (413), CORS, request
 ids, the database lifespan and the background-loop supervisor; ``app_factory`` is what uvicorn
@@ -41,7 +42,10 @@ from auth.authenticate import WEBSOCKET, AuthenticationFailed, authenticate
 from models.db import tortoise_config
 from models.settings import Settings, current_settings
 from schema.context import Context
+from server.exports import export_routes
 from server.logging import request_id_var
+from server.sockets import HakenTransportWSHandler
+from server.uploads import UPLOAD_PATH, upload_body_limit, upload_routes
 
 logger = logging.getLogger("haken.server")
 
@@ -176,19 +180,24 @@ class BodyLimitMiddleware:
 
     Starlette's own ``max_body_size`` answers in plain text and replaces any response to a request
     whose Content-Length is too large, so the limit is enforced here instead: up front from
-    Content-Length, and while streaming for chunked bodies.
+    Content-Length, and while streaming for chunked bodies. ``path_limits`` raises the limit for
+    exact paths (``POST /uploads``).
     """
 
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_size: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_size = max_body_size
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope["path"], self.max_body_size)
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_size:
+        if declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send)
             return
         received = 0
@@ -199,7 +208,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_size:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
@@ -256,6 +265,8 @@ class _Refused(Exception):
 
 class HakenGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with Haken's principal, refusals and media-type negotiation."""
+
+    graphql_transport_ws_handler_class = HakenTransportWSHandler  # closes with the credential
 
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(
@@ -340,6 +351,9 @@ class HakenGraphQL(GraphQL[Context, None]):
         except AuthenticationFailed as failure:
             logger.info("socket authentication refused: %s", failure.reason or failure.code)
             raise ConnectionRejectionError from failure
+        if not context.principal.authenticated:  # S33 (f): no credential, no socket (4403)
+            logger.info("socket authentication refused: no credential")
+            raise ConnectionRejectionError
         return await super().on_ws_connect(context)
 
     async def process_result(
@@ -416,6 +430,8 @@ def create_app(
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/graphql", graphql),
+            *upload_routes(settings),
+            *export_routes(),
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=[
@@ -429,13 +445,22 @@ def create_app(
                 expose_headers=["x-request-id"],
                 max_age=600,
             ),
-            Middleware(BodyLimitMiddleware, max_body_size=settings.max_body_bytes),
+            Middleware(
+                BodyLimitMiddleware,
+                max_body_size=settings.max_body_bytes,
+                path_limits={UPLOAD_PATH: upload_body_limit(settings)},
+            ),
         ],
         lifespan=_lifespan(settings, init_db=init_db, loops=BACKGROUND_LOOPS if background else ()),
     )
 
 
 def app_factory() -> Starlette:
-    """uvicorn's factory (``haken serve``): production runs its loops in ``haken worker``."""
+    """uvicorn's factory (``haken serve``): every process runs the background loops in its
+    lifespan (they are safe with several processes) unless ``BACKGROUND_LOOPS=0`` leaves them
+    to ``haken worker``."""
+    from server.loops import register_loops
+
+    register_loops()
     settings = current_settings()
-    return create_app(settings, background=not settings.production)
+    return create_app(settings, background=settings.background_loops)

@@ -128,6 +128,9 @@ def _cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from server.loops import register_loops
+
+    register_loops()
     asyncio.run(run_worker(BACKGROUND_LOOPS, url=args.database_url or settings.database_url))
     return 0
 

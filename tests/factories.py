@@ -645,3 +645,73 @@ async def build_world() -> World:
         partner_p1=await partner_principal(o1, "read_cases"),
         partner_p2=await partner_principal(o2, "read_cases write_cases"),
     )
+
+
+# ---------------------------------------------------------------- case workflow (issue 3)
+
+
+async def make_commission(
+    specialist_id: int, fiscal_year: int = 2025, *, active: bool = False, **kw: Any
+) -> Any:
+    """The 委嘱 of one FY with the terms accepted (dispatchable); ``active`` adds the 就任承諾書."""
+    from models.specialists import Commission
+
+    values: dict[str, Any] = {
+        "specialist_id": specialist_id,
+        "fiscal_year": fiscal_year,
+        "terms_accepted_at": BASE - timedelta(days=20),
+        "letter_issued_at": BASE - timedelta(days=10) if active else None,
+        "acceptance_received_at": BASE - timedelta(days=5) if active else None,
+    }
+    values.update(kw)
+    return await Commission.create(**values)
+
+
+async def make_signature_document(uploaded_by_id: int, **kw: Any) -> Document:
+    """A signature image as ``POST /uploads`` stores it (not yet attached to a case)."""
+    values: dict[str, Any] = {
+        "kind": DocumentKind.SIGNATURE,
+        "filename": "signature.png",
+        "content_type": "image/png",
+        "size_bytes": 2048,
+        "sha256": "1" * 64,
+        "uploaded_by_id": uploaded_by_id,
+    }
+    values.update(kw)
+    return await Document.create(**values)
+
+
+# ---------------------------------------------------------------- reports and money (issue 4)
+
+
+async def make_dispatched_case(
+    world: World,
+    start: datetime,
+    hours: float = 2,
+    *,
+    specialist_id: int | None = None,
+    **kw: Any,
+) -> DispatchCase:
+    """A CONFIRMED case of C1 filed by O1 staff (for O1 or ``filing_organization``) for S1 (or
+    ``specialist_id``) whose dispatch window starts at ``start``; once ``start + hours`` has
+    passed it reads as UNREPORTED."""
+    from models.rules.fiscal_year import tokyo_date
+
+    company = await Company.get(id=world.company_c1)
+    specialist = await Specialist.get(id=specialist_id or world.specialist_s1)
+    organization = kw.pop("filing_organization", None)
+    if organization is None:
+        organization = await SupportOrganization.get(id=world.org_o1)
+    filer = await UserAccount.get(id=world.platform_o1_staff.account_id)
+    end = start + timedelta(hours=hours)
+    values: dict[str, Any] = {
+        "status": CaseStatus.CONFIRMED,
+        "dispatch_start": start,
+        "dispatch_end": end,
+        "dispatch_date": tokyo_date(start),
+        "version": 3,
+    }
+    values.update(kw)
+    case = await make_case(company, specialist, filer, organization, **values)
+    await make_slot(case, start, kind=SlotKind.CANDIDATE, end=end)
+    return case

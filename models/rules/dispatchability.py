@@ -26,6 +26,7 @@ class CommissionFacts:
     """The commission of one fiscal year, as far as the rules need it."""
 
     terms_accepted: bool = False
+    letter_issued: bool = False  # 委嘱状 sent by the secretariat (needed before the 就任承諾書)
     acceptance_received: bool = False
 
 

@@ -36,6 +36,9 @@ class ErrorCode(StrEnum):
     LIMITED_EXPRESS_TOO_SHORT = "LIMITED_EXPRESS_TOO_SHORT"
     DOCUMENT_REQUIRED = "DOCUMENT_REQUIRED"
     DUPLICATE = "DUPLICATE"
+    # Payments (domain.md §7.2), see resolvers.payments.
+    BATCH_EMPTY = "BATCH_EMPTY"
+    PAYMENT_FROZEN = "PAYMENT_FROZEN"
     # Uploads (domain.md §12), see models.rules.uploads and resolvers.documents.
     UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
     FILE_TOO_LARGE = "FILE_TOO_LARGE"

@@ -36,6 +36,8 @@ class EventKind(LabelledEnum):
     CASE_COMPLETED = ("CASE_COMPLETED", "完了（評価済）")
     CASE_EVALUATED = ("CASE_EVALUATED", "評価の登録")
     PAYMENT_BATCH_PAID = ("PAYMENT_BATCH_PAID", "謝金の支払")
+    EXPENSE_CORRECTED = ("EXPENSE_CORRECTED", "旅費の修正（事務局）")
+    CASE_DOCUMENTS_CHANGED = ("CASE_DOCUMENTS_CHANGED", "案件の書類の登録・郵送受領")
     UNANSWERED_REMINDER = ("UNANSWERED_REMINDER", "未回答の派遣依頼のお知らせ")
     # Specialist registration (§3)
     REGISTRATION_CHANGED = ("REGISTRATION_CHANGED", "専門家登録の手続き")

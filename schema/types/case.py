@@ -22,6 +22,14 @@ from models.rules.workflow import CaseFacts, available_actions, derive_status
 from schema import enums as _enums  # noqa: F401  (registers the domain enums)
 from schema.relay import RowNode, resolved
 from schema.types.masters import CancelCategory, DeclineReason, IssueCategory
+from schema.types.money import (
+    Honorarium,
+    ReportDraft,
+    honorarium_for,
+    report_draft_for,
+    report_due_for,
+    report_overdue_for,
+)
 from schema.types.organisation import RegionalOffice, RegionalPlatform, SupportOrganization
 from schema.types.people import Company, Specialist
 from schema.types.report import CheckEvent, Document, Evaluation, Payment, Report, Signature
@@ -252,9 +260,43 @@ class DispatchCase(RowNode, relay.Node):
     async def evaluations(self, info: strawberry.Info) -> list[Evaluation]:
         return Evaluation.from_rows(await info.context.loaders.evaluations_by_case.load(self.id))
 
-    @resolved(description="支払（閲覧権限がある場合） (payment, money viewers only)")
+    @resolved(
+        description="支払の状態と金額（専門家本人・地域PF・事務局のみ、閲覧時点で計算。支払バッチ"
+        "作成後は確定額） (payment state and amounts, money viewers only: computed as of the "
+        "request, frozen once batched)"
+    )
     async def payment(self, info: strawberry.Info) -> Payment | None:
-        return Payment.from_row(await info.context.loaders.payment_by_case.load(self.id))
+        return Payment.from_row(await info.context.loaders.payment_state_by_case.load(self.id))
+
+    @resolved(
+        description="謝金（専門家本人・地域PF・事務局のみ、報告提出後。同日の他の派遣と日額上限を"
+        "共有） (honorarium after the report, money viewers only; daily cap shared with the "
+        "specialist's other dispatches that day)"
+    )
+    async def honorarium(self, info: strawberry.Info) -> Honorarium | None:
+        return await honorarium_for(info, self.id)
+
+    @resolved(
+        description="実績報告の下書き（担当専門家のみ。保存内容、差戻しの報告、または決定日時で"
+        "事前入力） (report draft for the case's specialist: saved, returned or pre-filled)"
+    )
+    async def report_draft(self, info: strawberry.Info) -> ReportDraft | None:
+        return await report_draft_for(info, self.__dict__)
+
+    @resolved(
+        description="実績報告の期限（派遣日の5営業日後の終わり） (report deadline: end of the 5th "
+        "business day after the dispatch day)"
+    )
+    async def report_due_at(self, info: strawberry.Info) -> datetime | None:
+        return await report_due_for(info, self.__dict__)
+
+    @resolved(
+        description="実績報告の期限超過（遅れて提出された場合も true） (report overdue, also when "
+        "it was submitted late)"
+    )
+    async def is_report_overdue(self, info: strawberry.Info) -> bool:
+        status = derive_status(await self.facts(info, full=False), info.context.loaders.now)
+        return await report_overdue_for(info, self.__dict__, status)
 
     @resolved(description="書類 (documents)")
     async def documents(self, info: strawberry.Info) -> list[Document]:

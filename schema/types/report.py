@@ -21,9 +21,13 @@ from models.rules.money_kinds import (
     ReviewState,
     TransportMode,
 )
+from resolvers import evaluations
+from resolvers.documents import DOWNLOAD_PREFIX, can_download
+from resolvers.pagination import PageArgs
 from schema import enums as _enums  # noqa: F401  (registers the domain enums)
-from schema.relay import RowNode, resolved
+from schema.relay import Connection, RowNode, connection, resolved, to_global_id, user_input
 from schema.types.masters import IssueCategory, Qualification
+from schema.types.money import PaymentBatch, ReportAnomaly, TravelLineCorrection, anomalies_of
 
 
 @strawberry.type(description="旅費の明細行 (one transport line of a travel claim)")
@@ -35,7 +39,25 @@ class TravelLine(RowNode):
     round_trip: bool = strawberry.field(description="往復か (round trip)")
     one_way_fare: int = strawberry.field(description="片道運賃（円） (one-way fare, yen)")
     distance_km: int | None = strawberry.field(description="距離（km） (distance, km)")
-    amount: int = strawberry.field(description="金額（円） (amount, yen)")
+    amount: int = strawberry.field(
+        description="金額（円、専門家の入力どおり） (amount in yen as the specialist entered it)"
+    )
+
+    @resolved(
+        description="事務局の修正（古い順、修正前後・理由・修正者） (secretariat corrections, "
+        "oldest first)"
+    )
+    async def corrections(self, info: strawberry.Info) -> list[TravelLineCorrection]:
+        rows = await info.context.loaders.corrections_by_line.load(self.__dict__["id"])
+        return TravelLineCorrection.from_rows(rows)
+
+    @resolved(
+        description="支払に使う金額（円、最新の修正後） (amount that counts: after the latest "
+        "correction)"
+    )
+    async def effective_amount(self, info: strawberry.Info) -> int:
+        rows = await info.context.loaders.corrections_by_line.load(self.__dict__["id"])
+        return int(rows[-1]["corrected_amount"]) if rows else int(self.amount)
 
 
 @strawberry.type(description="旅費請求 (travel claim of a report)")
@@ -126,7 +148,14 @@ class Report(RowNode, relay.Node):
         "flags, GPS viewers only)"
     )
     def anomalies(self) -> list[str]:
-        return [str(a) for a in self.__dict__.get("anomalies") or []]
+        return [a.kind for a in anomalies_of(self.__dict__.get("anomalies"))]
+
+    @resolved(
+        description="チェックイン・アウトの注意事項の詳細（位置情報の閲覧者のみ） (check-in/out "
+        "anomalies with details, GPS viewers only)"
+    )
+    def anomaly_details(self) -> list[ReportAnomaly]:
+        return anomalies_of(self.__dict__.get("anomalies"))
 
     @resolved(description="旅費（金額の閲覧権限がある場合） (travel claim, money viewers)")
     async def travel(self, info: strawberry.Info) -> TravelClaim | None:
@@ -151,6 +180,20 @@ class Evaluation(RowNode, relay.Node):
     submitted_at: datetime = strawberry.field(description="評価日時 (submitted at)")
 
 
+async def evaluations_of(
+    info: strawberry.Info, specialist_id: int, args: PageArgs
+) -> Connection[Evaluation]:
+    """``Specialist.evaluations``: a keyset page within the viewer's evaluation scope."""
+    principal = info.context.principal
+    page = await user_input(evaluations.specialist_evaluations(principal, specialist_id, args))
+    info.context.loaders.evaluations.prime_many({row["id"]: row for row in page.rows})
+    return connection(
+        Evaluation,
+        page,
+        lambda: evaluations.count_specialist_evaluations(principal, specialist_id),
+    )
+
+
 @strawberry.type(description="支払 (payment of one case)")
 class Payment(RowNode):
     state: PaymentState = strawberry.field(description="支払状態 (payment state)")
@@ -169,6 +212,10 @@ class Payment(RowNode):
     def hold_reasons(self) -> list[HoldReason]:
         return [HoldReason(r) for r in self.__dict__.get("hold_reasons") or []]
 
+    @resolved(description="支払バッチ（作成済みの場合） (the payment batch, once batched)")
+    async def batch(self, info: strawberry.Info) -> PaymentBatch | None:
+        return await PaymentBatch.load(info, self.__dict__.get("batch_id"))
+
 
 @strawberry.type(description="書類 (uploaded or posted document)")
 class Document(RowNode, relay.Node):
@@ -180,6 +227,16 @@ class Document(RowNode, relay.Node):
     size_bytes: int = strawberry.field(description="サイズ（バイト） (size, bytes)")
     received_by_post: bool = strawberry.field(description="郵送で受領したか (received by post)")
     created_at: datetime = strawberry.field(description="登録日時 (created at)")
+
+    @resolved(
+        description="ダウンロード用のパス（APIと同じオリジン、認証が必要）。ファイルがない・閲覧"
+        "者がダウンロードできない場合は null (download path on the API origin, authenticated; "
+        "null without a file or when the viewer may not download it)"
+    )
+    def download_url(self, info: strawberry.Info) -> str | None:
+        if not can_download(info.context.principal, self.__dict__):
+            return None
+        return DOWNLOAD_PREFIX + to_global_id("Document", self.id)
 
 
 @strawberry.type(

@@ -407,15 +407,15 @@ class Socket:
         await asyncio.wait_for(self.task, 10)
 
 
-async def test_a_socket_without_credentials_is_anonymous() -> None:
+async def test_a_socket_without_credentials_is_closed_4403() -> None:
+    # security-tests.md S33 (f): connection_init without a credential is refused
     socket = Socket(make_app(), {}, "graphql-transport-ws")
     assert (await socket.receive())["type"] == "websocket.accept"
     await socket.send({"type": "connection_init", "payload": {}})
-    assert await socket.reply() == {"type": "connection_ack"}
-    await socket.send({"id": "1", "type": "subscribe", "payload": {"query": "{ viewer }"}})
-    result = await socket.reply()
+    closed = await socket.receive()
     await socket.close()
-    assert result["payload"] == {"data": {"viewer": "anonymous"}}
+    assert closed["type"] == "websocket.close"
+    assert closed["code"] == 4403
 
 
 async def test_a_socket_with_bad_credentials_is_closed_4403() -> None:

@@ -17,7 +17,9 @@ SCHEMA = build_schema(current_settings())
 
 #: Root fields anyone may call. Adding one here is a security decision: review it.
 PUBLIC = {("Query", "viewer"), ("Mutation", "login"), ("Mutation", "logout"),
-          ("Mutation", "refreshToken")}  # fmt: skip
+          ("Mutation", "refreshToken"),
+          # A new applicant has no account yet (domain.md §10); validated and rate-limited.
+          ("Mutation", "specialistApply")}  # fmt: skip
 
 
 def root_fields() -> list[tuple[str, str, Any]]:
@@ -65,6 +67,8 @@ NON_PUBLIC_QUERIES = {
     "declineReasons": "declineReasons { id }",
     "cancelCategories": "cancelCategories { id }",
     "fiscalYearConfigs": "fiscalYearConfigs { pricePer30min }",
+    "paymentBatches": "paymentBatches { totalCount }",
+    "outboxMessages": "outboxMessages { totalCount }",
 }
 
 

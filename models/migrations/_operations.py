@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from tortoise.migrations.constraints import CheckConstraint
+from tortoise.migrations.exceptions import TortoiseMigrationError
 from tortoise.migrations.operations import *  # noqa: F403 - the module stands in for Tortoise's
 from tortoise.migrations.operations import CreateModel as _TortoiseCreateModel
 from tortoise.migrations.operations import TortoiseOperation
@@ -103,7 +104,7 @@ class RunDialectSQL(TortoiseOperation):
         if not state_editor:
             return
         if self.reverse_sql is None:
-            raise NotImplementedError(f"{self.description}: no reverse SQL")
+            raise TortoiseMigrationError(f"{self.description}: irreversible, no reverse SQL")
         await self._execute(state_editor, self.reverse_sql)
 
     async def _execute(
@@ -111,7 +112,7 @@ class RunDialectSQL(TortoiseOperation):
     ) -> None:
         dialect = state_editor.DIALECT
         if dialect not in sql:
-            raise NotImplementedError(f"{self.description}: no SQL for dialect {dialect!r}")
+            raise TortoiseMigrationError(f"{self.description}: no SQL for dialect {dialect!r}")
         for statement in sql[dialect]:
             if state_editor.collect_sql:
                 state_editor.collected_sql.append(statement)

@@ -6,9 +6,14 @@ producers to notifications (import-linter keeps resolvers and notifications inde
 * the producer writes the ``DomainEvent`` row inside the transaction of the change itself. That
   row *is* the durable intent to notify: a rolled-back change leaves no event and therefore no
   mail, a committed change always leaves its event;
-* the expander (a background loop) turns each event with ``expanded_at IS NULL`` into its
-  ``OutboxMessage`` rows and sets ``expanded_at`` in ONE transaction, so an event is either fully
-  expanded or not at all. Events are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` on
+* the server and the worker install :func:`install_transactional_fanout`: a ``post_save``
+  listener on ``DomainEvent`` that writes the event's ``OutboxMessage`` rows right after the
+  event row, inside the producer's transaction (architecture.md: one transaction per use case —
+  rows, audit entry and outbox rows together) while the producers never import this package;
+* the expander (a background loop) is the safety net for events written where the listener is
+  not installed (a bare script) or whose in-transaction expansion failed: it turns each event
+  with ``expanded_at IS NULL`` into its ``OutboxMessage`` rows and sets ``expanded_at`` in ONE
+  transaction, so an event is either fully expanded or not at all. Events are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` on
   PostgreSQL, so several workers never expand the same event; the Message-ID of a row is derived
   from (event, template, address) and unique in the table, so even a repeated expansion could
   not create a second row for the same mail;
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.signals import Signals
 from tortoise.transactions import in_transaction
 
 from models.cases import CaseEvent, CaseSlot, DispatchCase
@@ -434,6 +440,30 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+async def _expand_on_write(
+    sender: type[DomainEvent],
+    instance: DomainEvent,
+    created: bool,
+    using_db: Any,
+    update_fields: Any,
+) -> None:
+    """``post_save`` listener: expand a new event in the transaction that wrote it."""
+    if not created or instance.expanded_at is not None:
+        return
+    try:
+        # A savepoint inside the producer's transaction: a failure here rolls back only the
+        # expansion and leaves the event to the expander loop.
+        await expand_event(instance.id, _utcnow(), current_settings())
+    except Exception:
+        logger.exception("expanding domain event %s in its transaction failed", instance.id)
+
+
+def install_transactional_fanout() -> None:
+    """Expand every new ``DomainEvent`` into its outbox rows in the producer's transaction
+    (idempotent; called by the app factory, ``haken worker`` and the test suite)."""
+    DomainEvent.register_listener(Signals.post_save, _expand_on_write)
+
+
 class Expander:
     """The fan-out loop's unit of work: expand up to ``batch`` pending events.
 
@@ -487,4 +517,11 @@ class Expander:
         return done > 0
 
 
-__all__ = ["Expander", "PlannedMail", "expand_event", "load_case", "plan_event"]
+__all__ = [
+    "Expander",
+    "PlannedMail",
+    "expand_event",
+    "install_transactional_fanout",
+    "load_case",
+    "plan_event",
+]

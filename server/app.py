@@ -41,6 +41,7 @@ from tortoise import Tortoise, connections
 from auth.authenticate import WEBSOCKET, AuthenticationFailed, authenticate
 from models.db import tortoise_config
 from models.settings import Settings, current_settings
+from notifications.fanout import install_transactional_fanout
 from schema.context import Context
 from server.exports import export_routes
 from server.logging import request_id_var
@@ -421,6 +422,7 @@ def create_app(
     """The ASGI app. ``init_db=False`` when the caller (a test) owns Tortoise already;
     ``background=True`` runs ``BACKGROUND_LOOPS`` inside the server process."""
     settings = settings or current_settings()
+    install_transactional_fanout()
     if schema is None:
         from schema.root import build_schema
 

@@ -128,8 +128,10 @@ def _cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from notifications.fanout import install_transactional_fanout
     from server.loops import register_loops
 
+    install_transactional_fanout()
     register_loops()
     asyncio.run(run_worker(BACKGROUND_LOOPS, url=args.database_url or settings.database_url))
     return 0

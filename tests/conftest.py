@@ -20,6 +20,7 @@ from tortoise import Tortoise, connections
 from models.db import tortoise_config
 from models.migrate import migrate_database
 from models.settings import Settings, override_settings
+from notifications.fanout import install_transactional_fanout
 
 DB_KIND = os.environ.get("HAKEN_TEST_DB", "sqlite")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -87,6 +88,12 @@ async def _prepare_sqlite(tmp_root: Path) -> Path:
     await migrate_database(f"sqlite://{template}")
     await Tortoise.close_connections()
     return template
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _transactional_fanout() -> None:
+    """The production wiring: domain events become outbox rows in their own transaction."""
+    install_transactional_fanout()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ MODEL_MODULES: list[str] = [
     "models.outbox",
     "models.audit",
     "models.tokens",
+    "models.idempotency",
 ]
 
 

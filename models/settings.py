@@ -43,6 +43,8 @@ class Settings:
     background_loops: bool = True
     db_pool_max: int = 10
     statement_timeout_ms: int = 5000
+    # How long an idempotency key of a money or filing mutation replays its result.
+    idempotency_ttl_seconds: int = 24 * 3600
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -96,6 +98,9 @@ class Settings:
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
             login_max_failures=int(env.get("LOGIN_MAX_FAILURES", cls.login_max_failures)),
             lockout_seconds=int(env.get("LOCKOUT_SECONDS", cls.lockout_seconds)),
+            idempotency_ttl_seconds=int(
+                env.get("IDEMPOTENCY_TTL_SECONDS", cls.idempotency_ttl_seconds)
+            ),
         )
 
 

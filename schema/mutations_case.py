@@ -24,6 +24,7 @@ from resolvers.case_actions import Command, Position
 from resolvers.case_filing import CaseRequest, create_case, grant_limit_exception
 from schema.context import Context
 from schema.errors import UserError, from_domain_error, user_errors
+from schema.idempotency import idempotency_key_field, idempotent
 from schema.permissions import root_mutation
 from schema.relay import parse_global_id, parse_pk
 from schema.types.case import DispatchCase
@@ -89,6 +90,7 @@ class CaseCreateInput:
         default="", description="連絡事項、2000文字以内 (note to the specialist, ≤ 2000)"
     )
     validate_only: bool = strawberry.field(default=False, description=_VALIDATE_ONLY)
+    idempotency_key: str | None = idempotency_key_field()
 
 
 @strawberry.input(description="候補日時で受諾 (accept one candidate slot)")
@@ -407,7 +409,8 @@ class CaseMutation:
         if bad_ids:
             return CaseCreatePayload(case=None, user_errors=user_errors(bad_ids))
         context = info.context
-        try:
+
+        async def execute() -> dict[str, Any]:
             result = await create_case(
                 context.principal,
                 request,
@@ -415,9 +418,13 @@ class CaseMutation:
                 validate_only=input.validate_only,
                 request_id=context.request_id,
             )
+            return {"caseId": result.case_id}
+
+        try:
+            response = await idempotent(info, input, "caseCreate", execute)
         except DomainError as error:
             return CaseCreatePayload(case=None, user_errors=from_domain_error(error))
-        return CaseCreatePayload(case=await _reread(info, result.case_id), user_errors=[])
+        return CaseCreatePayload(case=await _reread(info, response["caseId"]), user_errors=[])
 
     @root_mutation("候補日時の一つで受諾する (specialist accepts a candidate, 未処理 → 決定)")
     async def case_accept(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -25,11 +25,13 @@ from resolvers.evaluations import submit_evaluation
 from resolvers.pagination import PageArgs
 from schema.context import Context
 from schema.errors import UserError, from_domain_error, user_errors
+from schema.idempotency import idempotency_key_field, idempotent
 from schema.mutations_report import global_pk, id_error, reread
 from schema.permissions import root_field, root_mutation
-from schema.relay import After, Before, Connection, First, Last, connection, user_input
+from schema.relay import After, Before, Connection, First, Last, connection, expect_id, user_input
 from schema.types.case import DispatchCase
 from schema.types.money import PaymentBatch
+from schema.types.organisation import RegionalOffice
 from schema.types.report import Evaluation
 
 Info = strawberry.Info[Context, None]
@@ -57,6 +59,7 @@ class EvaluationSubmitInput:
         default=None, description="また依頼したいか（必須） (would request again, required)"
     )
     validate_only: bool = strawberry.field(default=False, description=_VALIDATE_ONLY)
+    idempotency_key: str | None = idempotency_key_field()
 
 
 @strawberry.type(description="evaluationSubmit の結果 (result of evaluationSubmit)")
@@ -79,6 +82,7 @@ class PaymentBatchCreateInput:
         description="支払月 YYYY-MM（その月末までの派遣が対象） (month: dispatches up to its end)"
     )
     validate_only: bool = strawberry.field(default=False, description=_VALIDATE_ONLY)
+    idempotency_key: str | None = idempotency_key_field()
 
 
 @strawberry.type(description="paymentBatchCreate の結果 (result of paymentBatchCreate)")
@@ -98,6 +102,7 @@ class PaymentBatchMarkPaidInput:
     id: strawberry.ID = strawberry.field(description="支払バッチのID (PaymentBatch ID)")
     paid_on: date = strawberry.field(description="支払日（今日以前） (transfer date, not future)")
     validate_only: bool = strawberry.field(default=False, description=_VALIDATE_ONLY)
+    idempotency_key: str | None = idempotency_key_field()
 
 
 @strawberry.type(description="paymentBatchMarkPaid の結果 (result of paymentBatchMarkPaid)")
@@ -149,7 +154,8 @@ class MoneyMutation:
             comment=input.comment,
             would_request_again=input.would_request_again,
         )
-        try:
+
+        async def execute() -> dict[str, Any]:
             await submit_evaluation(
                 context.principal,
                 case_id,
@@ -159,6 +165,10 @@ class MoneyMutation:
                 validate_only=input.validate_only,
                 request_id=context.request_id,
             )
+            return {"caseId": case_id}
+
+        try:
+            await idempotent(info, input, "evaluationSubmit", execute)
         except DomainError as error:
             return EvaluationSubmitPayload(
                 case=await reread(info, case_id),
@@ -189,7 +199,8 @@ class MoneyMutation:
                     user_errors=user_errors([id_error("officeId")]),
                 )
         context = info.context
-        try:
+
+        async def execute() -> dict[str, Any]:
             result = await payments.create_batch(
                 context.principal,
                 office_id,
@@ -198,14 +209,22 @@ class MoneyMutation:
                 validate_only=input.validate_only,
                 request_id=context.request_id,
             )
+            return {
+                "batchId": result.batch_id,
+                "caseCount": len(result.case_ids),
+                "total": result.amounts.total,
+            }
+
+        try:
+            response = await idempotent(info, input, "paymentBatchCreate", execute)
         except DomainError as error:
             return PaymentBatchCreatePayload(
                 batch=None, case_count=None, total=None, user_errors=from_domain_error(error)
             )
         return PaymentBatchCreatePayload(
-            batch=await _batch(info, result.batch_id),
-            case_count=len(result.case_ids),
-            total=result.amounts.total,
+            batch=await _batch(info, response["batchId"]),
+            case_count=response["caseCount"],
+            total=response["total"],
             user_errors=[],
         )
 
@@ -226,7 +245,8 @@ class MoneyMutation:
                 batch=None, user_errors=user_errors([id_error("id")])
             )
         context = info.context
-        try:
+
+        async def execute() -> dict[str, Any]:
             await payments.mark_paid(
                 context.principal,
                 batch_id,
@@ -235,6 +255,10 @@ class MoneyMutation:
                 validate_only=input.validate_only,
                 request_id=context.request_id,
             )
+            return {"batchId": batch_id}
+
+        try:
+            await idempotent(info, input, "paymentBatchMarkPaid", execute)
         except DomainError as error:
             return PaymentBatchMarkPaidPayload(
                 batch=await _batch(info, batch_id), user_errors=from_domain_error(error)
@@ -261,7 +285,7 @@ class MoneyQuery:
         before: Before = None,
     ) -> Connection[PaymentBatch]:
         principal = info.context.principal
-        office = None if office_id is None else (global_pk(office_id, "RegionalOffice") or 0)
+        office = None if office_id is None else expect_id(office_id, RegionalOffice, ("officeId",))
         args = PageArgs(first=first, after=after, last=last, before=before)
         page = await user_input(
             payments.list_payment_batches(principal, args, office_id=office, month=month)

@@ -13,6 +13,7 @@ from notifications.fanout import Expander
 from notifications.relay import Relay
 from notifications.reminders import Reminders
 from resolvers.case_sweeper import DEFAULT_BATCH, sweep_once
+from resolvers.idempotency import PURGE_BATCH, purge_expired_keys
 from server.app import BACKGROUND_LOOPS, BackgroundLoop
 
 #: Seconds between passes of the case sweeper when a pass found nothing more to do. Reads derive
@@ -35,8 +36,26 @@ OUTBOX_EXPANDER = BackgroundLoop("outbox-expander", Expander().step, idle_second
 OUTBOX_RELAY = BackgroundLoop("outbox-relay", Relay().step, idle_seconds=1.0)
 REMINDERS = BackgroundLoop("reminders", Reminders().step, idle_seconds=300.0, stall_seconds=1800.0)
 
+
+async def purge_idempotency_keys() -> bool:
+    """One pass deleting expired idempotency keys; busy while a full batch was deleted."""
+    return await purge_expired_keys(datetime.now(UTC)) >= PURGE_BATCH
+
+
+#: Expired idempotency keys (security.md reliability 4) count as unused already; this only
+#: keeps the table small.
+IDEMPOTENCY_PURGE = BackgroundLoop(
+    "idempotency-purge", purge_idempotency_keys, idle_seconds=3600.0, stall_seconds=7200.0
+)
+
 #: Every loop of the product, in start order.
-LOOPS: tuple[BackgroundLoop, ...] = (CASE_SWEEPER, OUTBOX_EXPANDER, OUTBOX_RELAY, REMINDERS)
+LOOPS: tuple[BackgroundLoop, ...] = (
+    CASE_SWEEPER,
+    OUTBOX_EXPANDER,
+    OUTBOX_RELAY,
+    REMINDERS,
+    IDEMPOTENCY_PURGE,
+)
 
 
 def register_loops(target: list[BackgroundLoop] | None = None) -> list[BackgroundLoop]:

@@ -269,11 +269,25 @@ async def claim_document(
     return document
 
 
-async def attach_to_case(principal: Principal, document_id: int, case_id: int) -> int:
+async def attach_to_case(
+    principal: Principal, document_id: int, case_id: int, *, request_id: str = ""
+) -> int:
     """``documentUpload``: attach the caller's upload to a case in its scope; returns the
-    document's id. Attaching it again to the same case changes nothing."""
+    document's id. Attaching it again to the same case changes nothing. A role that uploads no
+    case document (partner tokens) is FORBIDDEN with an ``authz_fail`` audit row."""
     role = principal.role
     allowed = CASE_KINDS & UPLOAD_KINDS[role] if role is not None else frozenset()
+    if not allowed:
+        await record_audit(
+            AUTHZ_FAIL,
+            actor=principal,
+            outcome=FAILURE,
+            target_type="DispatchCase",
+            target_id=case_id,
+            request_id=request_id,
+            detail={"operation": "documentUpload"},
+        )
+        raise Forbidden()
     async with in_transaction():
         try:
             case = await _case_in_scope(principal, case_id, lock=True)

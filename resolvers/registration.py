@@ -822,6 +822,15 @@ async def suspend_organization(
     if not rows:
         errors.insert(0, FieldError(ErrorCode.NOT_FOUND, "支援機関が見つかりません。", path))
     elif principal.office_id is not None and rows[0]["office_id"] != principal.office_id:
+        await record_audit(  # FORBIDDEN is audited (security.md §7); nothing else is written
+            AUTHZ_FAIL,
+            actor=principal,
+            outcome=FAILURE,
+            target_type="SupportOrganization",
+            target_id=organization_id,
+            request_id=request_id,
+            detail={"operation": "supportOrganizationSuspend"},
+        )
         message = "この支援機関を管轄する事務局ではありません。"
         errors.insert(0, FieldError(ErrorCode.FORBIDDEN, message, path))
     if errors:

@@ -96,7 +96,9 @@ class DocumentMutation:
         document_pk = expect_id(input.document_id, Document, ("input", "documentId"))
         case_pk = expect_id(input.case_id, DispatchCase, ("input", "caseId"))
         try:
-            attached = await documents.attach_to_case(info.context.principal, document_pk, case_pk)
+            attached = await documents.attach_to_case(
+                info.context.principal, document_pk, case_pk, request_id=info.context.request_id
+            )
         except (Forbidden, Unauthenticated):
             raise
         except DomainError as error:

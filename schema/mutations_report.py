@@ -18,7 +18,8 @@ from typing import Annotated, Any
 import strawberry
 
 from models.rules.errors import DomainError, ErrorCode, FieldError
-from models.rules.money_kinds import TransportMode
+from models.rules.idempotency import canonical
+from models.rules.money_kinds import HoldReason, IneligibleRule, PaymentState, TransportMode
 from models.rules.travel import TravelClaimInput as TravelClaimForm
 from models.rules.travel import TravelLineInput as TravelLineForm
 from resolvers import reports
@@ -26,6 +27,7 @@ from resolvers.money_loaders import honorarium_row
 from resolvers.reports import ReportForm, SubmitPreview
 from schema.context import Context
 from schema.errors import UserError, from_domain_error, user_errors
+from schema.idempotency import idempotency_key_field, idempotent
 from schema.permissions import root_mutation
 from schema.relay import parse_global_id
 from schema.types.case import DispatchCase
@@ -81,7 +83,9 @@ async def reread(info: Info, case_id: int | None) -> DispatchCase | None:
 
 
 async def report_of(info: Info, case_id: int | None) -> Report | None:
-    if case_id is None:
+    """The case's report, only when the viewer sees the case: the by-case loader trusts its
+    caller, and a refused or out-of-scope ID must not reveal the report (security.md §1)."""
+    if case_id is None or await DispatchCase.load(info, case_id) is None:
         return None
     row = await info.context.loaders.report_by_case.load(case_id)
     if row is None:
@@ -274,6 +278,7 @@ class ReportSubmitInput(ReportFieldsInput):
         "post; the payment is held until received)",
     )
     validate_only: bool = strawberry.field(default=False, description=_VALIDATE_ONLY)
+    idempotency_key: str | None = idempotency_key_field()
 
 
 @strawberry.input(description="実績報告の受理（事務局） (accept the report, secretariat)")
@@ -303,6 +308,7 @@ class ExpenseCorrectInput:
     )
     reason: str = strawberry.field(description="修正理由（必須） (reason, required)")
     validate_only: bool = strawberry.field(default=False, description=_VALIDATE_ONLY)
+    idempotency_key: str | None = idempotency_key_field()
 
 
 # ---------------------------------------------------------------- payloads
@@ -379,6 +385,34 @@ def _preview(preview: SubmitPreview | None) -> ReportPreview | None:
     )
 
 
+def preview_json(preview: ReportPreview | None) -> dict[str, Any] | None:
+    """The preview as stored with an idempotency key (enums by value)."""
+    return None if preview is None else canonical(preview)
+
+
+def preview_from_json(stored: dict[str, Any] | None) -> ReportPreview | None:
+    if stored is None:
+        return None
+    honorarium = stored["honorarium"]
+    if honorarium is not None:
+        reason = honorarium["ineligible_reason"]
+        honorarium = Honorarium(
+            **{
+                **honorarium,
+                "ineligible_reason": None if reason is None else IneligibleRule(reason),
+            }
+        )
+    state = stored["payment_state"]
+    return ReportPreview(
+        **{
+            **stored,
+            "honorarium": honorarium,
+            "payment_state": None if state is None else PaymentState(state),
+            "hold_reasons": [HoldReason(r) for r in stored["hold_reasons"]],
+        }
+    )
+
+
 # ---------------------------------------------------------------- the mutations
 
 
@@ -427,7 +461,8 @@ class ReportMutation:
             return ReportSubmitPayload(case=None, report=None, preview=None, user_errors=errors)
         context = info.context
         documents = [global_pk(value, "Document") for value in input.document_ids]
-        try:
+
+        async def execute() -> dict[str, Any]:
             _, preview = await reports.submit(
                 context.principal,
                 case_id,
@@ -439,6 +474,10 @@ class ReportMutation:
                 validate_only=input.validate_only,
                 request_id=context.request_id,
             )
+            return {"caseId": case_id, "preview": preview_json(_preview(preview))}
+
+        try:
+            response = await idempotent(info, input, "reportSubmit", execute)
         except DomainError as error:
             return ReportSubmitPayload(
                 case=await reread(info, case_id),
@@ -450,7 +489,7 @@ class ReportMutation:
         return ReportSubmitPayload(
             case=case,
             report=None if input.validate_only else await report_of(info, case_id),
-            preview=_preview(preview),
+            preview=preview_from_json(response["preview"]),
             user_errors=[],
         )
 
@@ -500,7 +539,8 @@ class ReportMutation:
                 user_errors=user_errors([id_error("id")]),
             )
         context = info.context
-        try:
+
+        async def execute() -> dict[str, Any]:
             result = await reports.correct_expense(
                 context.principal,
                 case_id,
@@ -511,6 +551,14 @@ class ReportMutation:
                 validate_only=input.validate_only,
                 request_id=context.request_id,
             )
+            return {
+                "caseId": case_id,
+                "originalAmount": result.original_amount,
+                "correctedAmount": result.corrected_amount,
+            }
+
+        try:
+            response = await idempotent(info, input, "expenseCorrect", execute)
         except DomainError as error:
             return ExpenseCorrectPayload(
                 case=await reread(info, case_id),
@@ -523,8 +571,8 @@ class ReportMutation:
         return ExpenseCorrectPayload(
             case=case,
             report=await report_of(info, case_id),
-            original_amount=result.original_amount,
-            corrected_amount=result.corrected_amount,
+            original_amount=response["originalAmount"],
+            corrected_amount=response["correctedAmount"],
             user_errors=[],
         )
 

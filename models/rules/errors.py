@@ -73,6 +73,9 @@ class ErrorCode(StrEnum):
     TOO_SHORT = "TOO_SHORT"
     NOT_KATAKANA = "NOT_KATAKANA"
     PROFILE_INCOMPLETE = "PROFILE_INCOMPLETE"
+    # Idempotency keys (security.md reliability 4), see models.rules.idempotency.
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
 
 
 @dataclass(frozen=True)

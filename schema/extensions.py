@@ -10,6 +10,7 @@ Extensions are registered as classes or factories, never instances (strawberry i
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import Any
@@ -82,6 +83,15 @@ _MASKED_MESSAGES = {
     TopLevelCode.TIMEOUT: TIMEOUT_MESSAGE,
 }
 _TOKEN_LIMIT_TEXT = "Document contains more than"
+#: Where graphql-core starts echoing the client's value ("…, found: {'password': …}",
+#: "String cannot represent a non string value: …", "Value 'x' does not exist …"): expected
+#: errors are logged up to there, so no input value (a password, an account number) reaches a
+#: log line (security.md §5, security-tests.md S29).
+_ECHO_STARTS = re.compile(
+    r""",?\s*\b(?:found|but encountered error)\b|\bValue\s+(?=['"\d{\[-])""", re.IGNORECASE
+)
+_ECHO_AFTER = re.compile(r"cannot represent[^:]*:", re.IGNORECASE)
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def _is_timeout(error: BaseException) -> bool:
@@ -140,6 +150,18 @@ def classify(error: GraphQLError) -> TopLevelCode:
     # No Python exception behind it: a request error (syntax, validation, variable coercion)
     # unless it arose during execution (a non-null violation), which is our bug.
     return TopLevelCode.BAD_USER_INPUT if error.path is None else TopLevelCode.INTERNAL
+
+
+def loggable_message(message: str) -> str:
+    """``message`` without the client's values that graphql-core echoes into it."""
+    cut = len(message)
+    echo = _ECHO_STARTS.search(message)
+    if echo:
+        cut = echo.start()
+    after = _ECHO_AFTER.search(message)
+    if after:
+        cut = min(cut, after.end())
+    return message if cut == len(message) else message[:cut].rstrip() + " …"
 
 
 def with_code(error: GraphQLError, code: TopLevelCode) -> GraphQLError:
@@ -311,7 +333,14 @@ def schema_config(settings: Settings) -> StrawberryConfig:
 
 
 class HakenSchema(strawberry.Schema):
-    """Logs expected errors at INFO (no traceback), unexpected ones once at ERROR."""
+    """Logs expected errors at INFO (no traceback), unexpected ones once at ERROR; without field
+    suggestions (production) no message carries a "Did you mean …?"."""
+
+    @staticmethod
+    def remove_field_suggestion(error: GraphQLError) -> None:
+        # strawberry cuts only "Cannot query field …"; graphql-core also suggests arguments,
+        # input fields, types and enum values, which would recover the schema just the same.
+        error.message = _SUGGESTION.sub("", error.message)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -341,7 +370,7 @@ class HakenSchema(strawberry.Schema):
                     request_id,
                     operation,
                     path,
-                    error.message,
+                    loggable_message(error.message),
                     extra={"request_id": request_id},
                 )
 

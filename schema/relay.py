@@ -95,6 +95,9 @@ class RowNode:
     """
 
     LOADER = ""
+    #: The largest primary key the table's column can hold; a larger one names no row and must
+    #: not reach the driver (PostgreSQL refuses an out-of-range parameter with an error).
+    MAX_ROW_ID = MAX_PK
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any] | None) -> Self | None:
@@ -116,7 +119,7 @@ class RowNode:
 
     @classmethod
     async def load(cls, info: strawberry.Info, pk: int | None) -> Self | None:
-        if pk is None:
+        if pk is None or pk > cls.MAX_ROW_ID:
             return None
         return cls.from_row(await getattr(info.context.loaders, cls.LOADER).load(pk))
 
@@ -131,6 +134,7 @@ class RowNode:
     ) -> Any:
         """strawberry's hook, scoped: a missing and an out-of-scope node are both ``None``."""
         pks = [parse_pk(str(node_id)) for node_id in node_ids]
+        pks = [None if pk is None or pk > cls.MAX_ROW_ID else pk for pk in pks]
         wanted = [pk for pk in pks if pk is not None]
         found = dict(zip(wanted, await cls.load_many(info, wanted), strict=True))
         nodes = [None if pk is None else found[pk] for pk in pks]
@@ -153,6 +157,8 @@ def expect_id(value: str, node_type: type[RowNode], field: Sequence[str]) -> int
         raise bad_user_input(
             f"{node_type.__name__} のIDを指定してください。 (ID of another type)", field
         )
+    if pk > node_type.MAX_ROW_ID:
+        raise bad_user_input("IDの形式が正しくありません。 (malformed ID)", field)
     return pk
 
 

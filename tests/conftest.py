@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from models.db import tortoise_config
 from models.migrate import migrate_database
 from models.settings import Settings, override_settings
 from notifications.fanout import install_transactional_fanout
+from tests.log_secrets import scanning_logs, spying_on_secret_sources
 
 DB_KIND = os.environ.get("HAKEN_TEST_DB", "sqlite")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -42,6 +43,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "db" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_log_record(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """security.md §5: every log record of the test, DEBUG included, is scanned for passwords,
+    tokens, bank account numbers and JWTs (tests/log_secrets.py; ``register_secret`` adds more)."""
+    spying_on_secret_sources(monkeypatch)
+    with scanning_logs() as scanner:
+        yield
+    if scanner.leaks:
+        pytest.fail("secrets reached the log:\n" + "\n".join(scanner.leaks[:20]), pytrace=False)
 
 
 _template: dict[str, object] = {}

@@ -33,6 +33,7 @@ class RegionalOffice(RowNode, relay.Node):
 @strawberry.type(description="都道府県 (prefecture, JIS code)")
 class Prefecture(RowNode, relay.Node):
     LOADER = "prefectures"
+    MAX_ROW_ID = 32_767  # JIS code in a smallint column
     id: relay.NodeID[int]
     name: str = strawberry.field(description="名称 (name)")
     office_id: strawberry.Private[int]

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable
-from datetime import date
-from typing import Annotated, TypeVar
+from datetime import date, datetime
+from typing import Annotated, Protocol, TypeVar
 
 import strawberry
 from starlette.requests import Request
 
+from auth.principal import Principal
 from models.rules.errors import DomainError, Forbidden, Unauthenticated
 from models.rules.registration import BankAccountData, BankAccountType, DisplayItem
 from models.rules.registration_status import Basis
@@ -520,11 +521,36 @@ def _client(context: Context) -> str:
     return ""
 
 
+class ReasonStep(Protocol):
+    def __call__(
+        self,
+        principal: Principal,
+        specialist_id: int,
+        reason: str,
+        *,
+        now: datetime,
+        request_id: str = ...,
+    ) -> Awaitable[StepResult]: ...
+
+
 async def _step_payload(
     info: Info, pending: Awaitable[StepResult], specialist_id: int | None
 ) -> tuple[Specialist | None, list[UserError], StepResult | None]:
     result, errors = await _run(pending)
     return await _specialist(info, specialist_id), errors, result
+
+
+async def _reason_step(
+    info: Info, input: SpecialistReasonInput, step: ReasonStep
+) -> tuple[Specialist | None, list[UserError]]:
+    """A review step that takes the specialist and a reason (reject, return to draft)."""
+    pk = expect_id(input.specialist_id, Specialist, ("input", "specialistId"))
+    context = info.context
+    pending = step(
+        context.principal, pk, input.reason, now=context.loaders.now, request_id=context.request_id
+    )
+    specialist, errors, _ = await _step_payload(info, pending, pk)
+    return specialist, errors
 
 
 # ---------------------------------------------------------------- the mutations
@@ -655,19 +681,7 @@ class RegistrationMutation:
             ),
         ],
     ) -> SpecialistRejectByOrganisationPayload:
-        pk = expect_id(input.specialist_id, Specialist, ("input", "specialistId"))
-        context = info.context
-        specialist, errors, _ = await _step_payload(
-            info,
-            registration.reject_by_organization(
-                context.principal,
-                pk,
-                input.reason,
-                now=context.loaders.now,
-                request_id=context.request_id,
-            ),
-            pk,
-        )
+        specialist, errors = await _reason_step(info, input, registration.reject_by_organization)
         return SpecialistRejectByOrganisationPayload(specialist=specialist, user_errors=errors)
 
     @root_mutation("事務局による最終承認（本登録） (final approval by the secretariat)")
@@ -704,19 +718,7 @@ class RegistrationMutation:
             strawberry.argument(description="specialistReturn の入力 (specialistReturn input)"),
         ],
     ) -> SpecialistReturnPayload:
-        pk = expect_id(input.specialist_id, Specialist, ("input", "specialistId"))
-        context = info.context
-        specialist, errors, _ = await _step_payload(
-            info,
-            registration.return_to_draft(
-                context.principal,
-                pk,
-                input.reason,
-                now=context.loaders.now,
-                request_id=context.request_id,
-            ),
-            pk,
-        )
+        specialist, errors = await _reason_step(info, input, registration.return_to_draft)
         return SpecialistReturnPayload(specialist=specialist, user_errors=errors)
 
     @root_mutation("事務局による不承認（理由必須） (the secretariat rejects the registration)")
@@ -728,19 +730,7 @@ class RegistrationMutation:
             strawberry.argument(description="specialistReject の入力 (specialistReject input)"),
         ],
     ) -> SpecialistRejectPayload:
-        pk = expect_id(input.specialist_id, Specialist, ("input", "specialistId"))
-        context = info.context
-        specialist, errors, _ = await _step_payload(
-            info,
-            registration.reject(
-                context.principal,
-                pk,
-                input.reason,
-                now=context.loaders.now,
-                request_id=context.request_id,
-            ),
-            pk,
-        )
+        specialist, errors = await _reason_step(info, input, registration.reject)
         return SpecialistRejectPayload(specialist=specialist, user_errors=errors)
 
     @root_mutation(
